@@ -1,0 +1,107 @@
+"""The error catalogue: stable codes, severities and plain-English messages.
+
+Codes never change meaning once published; staff and the README refer to them.
+An *error* means a record cannot be counted correctly, and blocks publication.
+A *warning* is worth a look but does not block.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    severity: str
+    title: str
+    help: str  # what staff should do about it
+
+
+CATALOGUE: dict[str, Code] = {
+    c.code: c
+    for c in (
+        # files
+        Code("E101", ERROR, "file cannot be read", "Open the file in Excel and save it again as .xlsx or .csv."),
+        Code("E102", ERROR, "file looks unsafe", "The file's compressed contents are far larger than the file; export it again from the source system."),
+        Code("E103", ERROR, "text encoding not recognised", "Save the CSV as 'CSV UTF-8' from Excel."),
+        # sheets and headers
+        Code("E201", ERROR, "required column missing", "Add the column, or rename the existing one to the name in the template."),
+        Code("E202", ERROR, "two columns mean the same thing", "Delete or rename one of the two columns."),
+        Code("W201", WARNING, "sheet not recognised", "If the sheet holds data to count, give it the column headers of one of the templates."),
+        Code("W202", WARNING, "column not recognised, ignored", "Rename the column if it should be read; otherwise nothing to do."),
+        Code("W203", WARNING, "hidden sheet not read", "Unhide the sheet if its rows should be counted."),
+        Code("W204", WARNING, "column without a header, ignored", "Give the column a header (merged header cells leave later columns blank)."),
+        Code("W205", WARNING, "empty sheet", "Nothing to do if the sheet is meant to be empty."),
+        # values
+        Code("E301", ERROR, "required value missing", "Fill in the cell."),
+        Code("E302", ERROR, "date not recognised", "Type the date as YYYY-MM-DD, or format the cell as a date."),
+        Code("E303", ERROR, "county FIPS code not valid", "Use the 5-digit state+county code, e.g. 42091 for Montgomery County, PA."),
+        Code("E304", ERROR, "county FIPS code is in another state", "Check the State and the County FIPS code of this row."),
+        Code("E305", ERROR, "state not recognised", "Use the postal code (PA) or the full name (Pennsylvania)."),
+        Code("E306", ERROR, "charge status not recognised", "Use pending, convicted, dismissed or acquitted."),
+        Code("E307", ERROR, "outcome date before issue date", "Check both dates of this detainer."),
+        Code("W301", WARNING, "citizenship not recognised, counted as unknown", "Use a country name, e.g. Mexico."),
+        Code("W302", WARNING, "criminality not recognised, counted as unknown", "Use convicted, pending charges or none."),
+        Code("W303", WARNING, "declined without an outcome date", "Add the date the detainer was declined; until then the issue date is used."),
+        # records
+        Code("E401", ERROR, "same detainer ID twice in one file, with different content", "Keep one row per detainer; fix or delete the other."),
+        Code("W401", WARNING, "row repeats an earlier row exactly, counted once", "Delete the repeated row."),
+        Code("E402", ERROR, "facility mapped to two different counties", "Keep one county per facility in the facilities sheets."),
+        Code("E403", ERROR, "charge does not match a declined detainer", "Check the Subject ID / Detainer ID; a charge is counted only for a person whose detainer was declined."),
+        Code("W402", WARNING, "facilities without a county", "See unmapped-facilities.xlsx in the staff folder and copy the right county into a facilities sheet."),
+    )
+}
+
+
+@dataclass
+class Problem:
+    code: str
+    file: str
+    sheet: str = ""
+    row: int | None = None  # spreadsheet row number as Excel shows it (CSV: line number)
+    column: str = ""  # "C (Facility State)"
+    value: str = ""
+    message: str = ""
+
+    @property
+    def severity(self) -> str:
+        return CATALOGUE[self.code].severity
+
+    @property
+    def title(self) -> str:
+        return CATALOGUE[self.code].title
+
+    def location(self) -> str:
+        parts = [self.file]
+        if self.sheet:
+            parts.append(f"sheet {self.sheet!r}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        return ", ".join(parts)
+
+    def line(self) -> str:
+        value = f" [value: {self.value!r}]" if self.value != "" else ""
+        message = f": {self.message}" if self.message else ""
+        return f"{self.severity.upper()} {self.code} {self.location()}: {self.title}{message}{value}"
+
+    def as_row(self) -> dict:
+        row = asdict(self)
+        row["severity"] = self.severity
+        row["title"] = self.title
+        row["help"] = CATALOGUE[self.code].help
+        return row
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters

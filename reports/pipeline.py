@@ -1,0 +1,194 @@
+"""Runs the stages on a folder of staff files and returns everything later stages need.
+
+``load_inputs`` is pure with respect to the inputs folder: it reads, never writes.
+``write_staff_reports`` writes the staff-only reports (never under the public outputs).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import ingest, join, validate
+from .errors import ERROR, WARNING, Problem
+from .reference import Counties, load_counties
+
+RECORD_KINDS = ("detainers", "charges", "facilities", "policies")
+
+
+@dataclass
+class Dataset:
+    detainers: pd.DataFrame  # every detainer row read, with row_status; see ``used``
+    charges: pd.DataFrame
+    facilities: pd.DataFrame
+    policies: pd.DataFrame
+    problems: list[Problem]
+    reconciliation: pd.DataFrame  # one row per file+sheet
+    row_status: pd.DataFrame  # one row per spreadsheet row below a header
+    changes: pd.DataFrame  # detainers updated by a newer file (staff only)
+    unmapped: pd.DataFrame  # facilities without a county, with suggestions (staff only)
+    notes: list[str] = field(default_factory=list)  # data-quality notes for the report
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+    def used(self, kind: str) -> pd.DataFrame:
+        frame = getattr(self, kind)
+        return frame[frame["row_status"] == "used"]
+
+
+def load_inputs(inputs_dir: Path, counties: Counties | None = None) -> Dataset:
+    counties = counties or load_counties()
+    paths, problems = ingest.find_input_files(inputs_dir)
+    sheets: list[validate.ValidatedSheet] = []
+    excluded_rows = []
+    tables: dict[tuple[str, str], ingest.SheetTable] = {}
+    sheet_rows = []  # for the reconciliation: every sheet, recognised or not
+    for path in paths:
+        rel = path.relative_to(inputs_dir).as_posix()
+        raw_sheets, file_problems = ingest.read_file(path, rel)
+        problems += file_problems
+        if file_problems and not raw_sheets:
+            sheet_rows.append({"file": rel, "sheet": "", "kind": "", "layout": "not read"})
+        for raw in raw_sheets:
+            table, sheet_problems = ingest.recognise(raw)
+            problems += sheet_problems
+            if table is None:
+                sheet_rows.append({"file": rel, "sheet": raw.sheet, "kind": "",
+                                   "layout": "hidden, not read" if raw.hidden else "not recognised"})
+                continue
+            tables[(table.file, table.sheet)] = table
+            sheet_rows.append({"file": rel, "sheet": raw.sheet, "kind": table.kind, "layout": table.layout.name})
+            checked = validate.validate_sheet(table, counties)
+            problems += checked.problems
+            sheets.append(checked)
+            excluded_rows += [{"source_file": table.file, "source_sheet": table.sheet, "source_row": row,
+                               "row_status": reason} for row, reason in table.excluded.items()]
+
+    def label(row, field_name: str) -> str:
+        table = tables.get((row["source_file"], row["source_sheet"]))
+        return table.column_label(field_name) if table and field_name in table.columns else field_name
+
+    frames = {kind: join.combine(sheets, kind) for kind in RECORD_KINDS}
+    changes = join.resolve_duplicates(frames["detainers"], problems, label)
+    by_code, by_name = join.build_facility_map(frames["facilities"], problems, label)
+    detainers = join.assign_jurisdictions(frames["detainers"], by_code, by_name, counties)
+    charges = join.link_charges(frames["charges"], detainers, problems, label)
+    unmapped = join.unmapped_facilities(detainers, counties)
+    if len(unmapped):
+        problems.append(Problem("W402", "(all files)", message=(
+            f"{len(unmapped)} facilities with {int(unmapped['Detainers'].sum()):,} detainers have no county; "
+            "those detainers are counted nationally as 'jurisdiction not determined'")))
+
+    notes = [n for s in sheets for n in s.notes]
+    frames_out = {"detainers": detainers, "charges": charges,
+                  "facilities": frames["facilities"], "policies": frames["policies"]}
+    status = pd.concat(
+        [f[["source_file", "source_sheet", "source_row", "row_status"]] for f in frames_out.values()]
+        + [pd.DataFrame(excluded_rows, columns=["source_file", "source_sheet", "source_row", "row_status"])],
+        ignore_index=True)
+    reconciliation = reconcile(pd.DataFrame(sheet_rows, columns=["file", "sheet", "kind", "layout"]), status)
+    return Dataset(**frames_out, problems=problems, reconciliation=reconciliation, row_status=status,
+                   changes=changes, unmapped=unmapped, notes=notes,
+                   files=[p.relative_to(inputs_dir).as_posix() for p in paths])
+
+
+def reconcile(sheets: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
+    """Per file and sheet: rows read = used + excluded, with the reason for every exclusion."""
+    rows = []
+    for sheet in sheets.itertuples(index=False):
+        mine = status[(status["source_file"] == sheet.file) & (status["source_sheet"] == sheet.sheet)]
+        counts = mine["row_status"].map(_reason_group).value_counts()
+        rows.append({"file": sheet.file, "sheet": sheet.sheet, "kind": sheet.kind, "layout": sheet.layout,
+                     "rows_read": len(mine), "used": int(counts.get("used", 0)),
+                     "excluded": int(len(mine) - counts.get("used", 0)),
+                     "excluded_reasons": "; ".join(f"{reason}: {n:,}" for reason, n in counts.items()
+                                                   if reason != "used")})
+    return pd.DataFrame(rows, columns=["file", "sheet", "kind", "layout", "rows_read", "used", "excluded",
+                                       "excluded_reasons"])
+
+
+def _reason_group(status: str) -> str:
+    if status.startswith("repeat of row"):
+        return "repeat of an earlier row"
+    if status.startswith("superseded by"):
+        return status
+    return status
+
+
+def write_staff_reports(dataset: Dataset, staff_dir: Path, now: dt.datetime) -> list[Path]:
+    """Staff-only files: problems, reconciliation, change log, unmapped facilities. Never public."""
+    staff_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    problems = pd.DataFrame([p.as_row() for p in dataset.problems],
+                            columns=["severity", "code", "title", "file", "sheet", "row", "column", "value",
+                                     "message", "help"])
+    for name, frame in (("problems.csv", problems), ("reconciliation.csv", dataset.reconciliation),
+                        ("changes.csv", dataset.changes)):
+        path = staff_dir / name
+        frame.to_csv(path, index=False, encoding="utf-8-sig")
+        written.append(path)
+    path = staff_dir / "unmapped-facilities.xlsx"
+    write_unmapped_workbook(dataset.unmapped, path)
+    written.append(path)
+    path = staff_dir / "check-report.txt"
+    path.write_text(format_check_report(dataset, now), encoding="utf-8")
+    written.append(path)
+    return written
+
+
+def write_unmapped_workbook(unmapped: pd.DataFrame, path: Path) -> None:
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    sheet = workbook.add_worksheet("Unmapped facilities")
+    bold = workbook.add_format({"bold": True})
+    sheet.write(0, 0, "Facilities whose detainers have no county. Suggestions are NOT applied: copy the "
+                "right county into a facilities sheet in inputs/ (columns Facility, Facility Code, State, "
+                "County FIPS).", bold)
+    for col, name in enumerate(unmapped.columns):
+        sheet.write(2, col, name, bold)
+    for r, row in enumerate(unmapped.itertuples(index=False), start=3):
+        for col, value in enumerate(row):
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                sheet.write_number(r, col, value)
+            else:
+                sheet.write_string(r, col, "" if value is None else str(value))
+    sheet.set_column(0, 0, 40)
+    sheet.set_column(1, 5, 14)
+    sheet.set_column(6, 7, 50)
+    workbook.close()
+
+
+def format_check_report(dataset: Dataset, now: dt.datetime) -> str:
+    lines = [f"Input check, {now:%Y-%m-%d %H:%M}", ""]
+    lines.append("Reconciliation (rows read = used + excluded):")
+    lines += format_reconciliation(dataset.reconciliation)
+    lines.append("")
+    errors, warnings = dataset.errors, dataset.warnings
+    lines.append(f"{len(errors)} error(s), {len(warnings)} warning(s).")
+    lines += [p.line() for p in errors + warnings]
+    if dataset.notes:
+        lines += ["", "Data notes:"] + [f"- {n}" for n in dataset.notes]
+    return "\n".join(lines) + "\n"
+
+
+def format_reconciliation(reconciliation: pd.DataFrame) -> list[str]:
+    lines = []
+    for r in reconciliation.itertuples(index=False):
+        where = r.file + (f" [{r.sheet}]" if r.sheet else "")
+        if not r.kind:
+            lines.append(f"  {where}: {r.layout}")
+            continue
+        reasons = f" ({r.excluded_reasons})" if r.excluded_reasons else ""
+        lines.append(f"  {where}: {r.kind}, {r.layout}: {r.rows_read:,} read, {r.used:,} used, "
+                     f"{r.excluded:,} excluded{reasons}")
+    return lines

@@ -1,0 +1,296 @@
+"""The input contract: kinds of table, their columns, and the layouts staff drop in.
+
+Everything here is data. A new spreadsheet layout is a new entry in ``LAYOUTS``
+(a few lines), not a new code branch. The README's input-contract section is
+written from these tables and a test keeps the two in step.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+def normalise_header(text: object) -> str:
+    """Header match key: case-, space- and punctuation-insensitive."""
+    return re.sub(r"[^0-9a-z]", "", str(text).lower())
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # canonical name, as staff see it in the templates
+    field: str  # snake_case name used in code and in downloads
+    type: str  # text | date | fips | state | outcome | criminality | status | citizenship
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    id_field: str | None = None  # the field that identifies a record across files
+
+    def column(self, field_name: str) -> Column:
+        return next(c for c in self.columns if c.field == field_name)
+
+    @property
+    def required_fields(self) -> tuple[str, ...]:
+        return tuple(c.field for c in self.columns if c.required)
+
+
+def _c(name, field_name, type_="text", required=False, aliases=(), description=""):
+    return Column(name, field_name, type_, required, tuple(aliases), description)
+
+
+KINDS: dict[str, Kind] = {
+    "detainers": Kind(
+        "detainers",
+        "One row per detainer, whatever its outcome.",
+        (
+            _c("Detainer ID", "detainer_id", required=True, aliases=["Detainer Number", "Detainer No"],
+               description="Identifies the detainer; the same ID in a newer file is an update."),
+            _c("Subject ID", "subject_id", aliases=["Person ID", "Unique Identifier", "Anonymized Identifier"],
+               description="Identifies the person; used only to match later charges, never published."),
+            _c("Facility", "facility", required=True, aliases=["Detention Facility", "Facility Name"],
+               description="The jail or facility the detainer was sent to."),
+            _c("Facility Code", "facility_code", aliases=["Detention Facility Code"]),
+            _c("City", "city", aliases=["Facility City"]),
+            _c("State", "state", "state", required=True, aliases=["Facility State"],
+               description="Postal code (TX) or full name (Texas)."),
+            _c("County FIPS", "county_fips", "fips", aliases=["FIPS", "County FIPS Code"],
+               description="5-digit state+county code; if blank, taken from the facilities table."),
+            _c("AOR", "aor", aliases=["Facility AOR", "Area of Responsibility"]),
+            _c("Date Issued", "date_issued", "date", required=True, aliases=["Issue Date", "Detainer Prepare Date"]),
+            _c("Outcome", "outcome", "outcome", required=True, aliases=["Detainer Lift Reason", "Lift Reason"],
+               description="declined, honored, pending, other, or an ICE lift reason."),
+            _c("Outcome Date", "outcome_date", "date", aliases=["Detainer Lift Date", "Lift Date", "Date Declined"],
+               description="When the detainer was declined, honored or lifted."),
+            _c("Citizenship", "citizenship", "citizenship", aliases=["Citizenship Country", "Country of Citizenship"]),
+            _c("Criminality", "criminality", "criminality", aliases=["Detainer Prepared Criminality"],
+               description="convicted, pending charges or none, or the ICE wording."),
+            _c("Most Serious Conviction", "most_serious_conviction",
+               aliases=["Most Serious Conviction (MSC) Charge", "MSC Charge"]),
+            _c("Detainer Type", "detainer_type"),
+        ),
+        id_field="detainer_id",
+    ),
+    "charges": Kind(
+        "charges",
+        "Later arrests of people whose detainer was declined; one row per charge.",
+        (
+            _c("Subject ID", "subject_id", required=True, aliases=["Person ID", "Unique Identifier", "Anonymized Identifier"]),
+            _c("Detainer ID", "detainer_id", description="The declined detainer this charge follows, if known."),
+            _c("Arrest Date", "arrest_date", "date", required=True),
+            _c("Offense Date", "offense_date", "date", aliases=["Offence Date"]),
+            _c("Arresting Agency", "arresting_agency"),
+            _c("State", "state", "state", required=True),
+            _c("County FIPS", "county_fips", "fips", aliases=["FIPS"]),
+            _c("Charge", "charge", required=True, aliases=["Offense", "Offence"]),
+            _c("Charge Category", "charge_category", aliases=["Offense Category", "Offence Category"]),
+            _c("Status", "status", "status", required=True, aliases=["Charge Status", "Disposition"],
+               description="pending, convicted, dismissed or acquitted."),
+            _c("Disposition Date", "disposition_date", "date"),
+        ),
+    ),
+    "facilities": Kind(
+        "facilities",
+        "Staff-maintained map from facility to county.",
+        (
+            _c("Facility", "facility", required=True, aliases=["Detention Facility", "Facility Name"]),
+            _c("Facility Code", "facility_code", aliases=["Detention Facility Code"]),
+            _c("State", "state", "state", required=True),
+            _c("County FIPS", "county_fips", "fips", required=True, aliases=["FIPS"]),
+            _c("AOR", "aor", aliases=["Area of Responsibility"]),
+        ),
+    ),
+    "policies": Kind(
+        "policies",
+        "Jurisdictions with policies limiting cooperation with ICE.",
+        (
+            _c("Jurisdiction", "jurisdiction", required=True),
+            _c("State", "state", "state", required=True),
+            _c("County FIPS", "county_fips", "fips", aliases=["FIPS"]),
+            _c("AOR", "aor", aliases=["Area of Responsibility"]),
+            _c("Date Enacted", "date_enacted", "date", required=True),
+            _c("Policy", "policy", required=True),
+            _c("Criteria for Honoring Detainer", "criteria", required=True, aliases=["Criteria"]),
+            _c("Source", "source"),
+            _c("As Of", "as_of", "date", aliases=["As Of Date"]),
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How one real-world table maps onto a kind.
+
+    ``headers`` maps a kind's field to the header texts that layout uses for it.
+    ``identity`` says how a record is identified:
+      - ``"column"``: the kind's ID column is in the sheet;
+      - a tuple of fields: a stable ID is derived from those fields (plus an
+        occurrence number when they repeat);
+      - ``"row-content"``: no identity at all; the ID is derived from the file
+        and the row's content, so identical rows stay separate records and no
+        record is ever matched across files.
+    """
+
+    name: str
+    kind: str
+    description: str
+    headers: dict[str, tuple[str, ...]]
+    identity: str | tuple[str, ...] = "column"
+    notes: tuple[str, ...] = field(default=())
+
+
+def _canonical_layout(kind: Kind) -> Layout:
+    return Layout(
+        name=f"{kind.name} (project template)",
+        kind=kind.name,
+        description=f"The project's own {kind.name} template, with documented aliases.",
+        headers={c.field: (c.name, *c.aliases) for c in kind.columns},
+        identity="column",
+    )
+
+
+ICE_DETAINER_EXPORT = Layout(
+    name="ICE detainer export",
+    kind="detainers",
+    description="ICE detainer table as released by the Deportation Data Project "
+    "(title rows above the header, ~60 columns).",
+    headers={
+        "subject_id": ("Unique Identifier", "Anonymized Identifier"),
+        "facility": ("Detention Facility",),
+        "facility_code": ("Detention Facility Code",),
+        "city": ("Facility City",),
+        "state": ("Facility State",),
+        "aor": ("Facility AOR",),
+        "date_issued": ("Detainer Prepare Date",),
+        "outcome": ("Detainer Lift Reason",),
+        "outcome_date": ("Detainer Lift Date",),
+        "citizenship": ("Citizenship Country",),
+        "criminality": ("Detainer Prepared Criminality",),
+        "most_serious_conviction": ("Most Serious Conviction (MSC) Charge",),
+        "detainer_type": ("Detainer Type",),
+    },
+    identity=("subject_id", "date_issued", "facility_code", "facility", "detainer_type"),
+    notes=(
+        "has no detainer ID column: IDs are derived from the subject, prepare date, facility and detainer type",
+    ),
+)
+
+FOIA_DETAINER_EXPORT = Layout(
+    name="older FOIA detainer export",
+    kind="detainers",
+    description="ICE detainers released under FOIA, 2007-2015 (date, lift_reason, det_facility, city, state, detainer_type).",
+    headers={
+        "date_issued": ("date",),
+        "outcome": ("lift_reason",),
+        "facility": ("det_facility",),
+        "city": ("city",),
+        "state": ("state",),
+        "detainer_type": ("detainer_type",),
+    },
+    identity="row-content",
+    notes=(
+        "has no detainer or subject IDs: identical rows are counted as separate detainers, "
+        "and duplicates across files cannot be detected",
+    ),
+)
+
+# Order matters only for ties: a specific export layout wins over the template.
+LAYOUTS: tuple[Layout, ...] = (
+    ICE_DETAINER_EXPORT,
+    FOIA_DETAINER_EXPORT,
+    *(_canonical_layout(k) for k in KINDS.values()),
+)
+
+
+def layout_required_fields(layout: Layout) -> tuple[str, ...]:
+    """Required fields of the layout's kind that the layout can supply.
+
+    A layout that derives its IDs does not need the kind's ID column.
+    """
+    kind = KINDS[layout.kind]
+    required = [f for f in kind.required_fields if f in layout.headers]
+    missing = [f for f in kind.required_fields if f not in layout.headers]
+    if layout.identity == "column":
+        return tuple(kind.required_fields)
+    return tuple(required + [f for f in missing if f != kind.id_field])
+
+
+# ---------------------------------------------------------------------------
+# Vocabularies. Keys are matched after ``normalise_value``.
+
+OUTCOMES = ("declined", "honored", "pending", "other")
+
+OUTCOME_VOCABULARY: dict[str, str] = {
+    "declined": "declined",
+    "detainerdeclinedbylea": "declined",
+    "honored": "honored",
+    "honoured": "honored",
+    "bookedintodetention": "honored",
+    "pending": "pending",
+    "": "pending",
+    "other": "other",
+}
+
+CRIMINALITY_VOCABULARY: dict[str, str] = {
+    "convicted": "convicted",
+    "convictedcriminal": "convicted",
+    "pendingcharges": "pending charges",
+    "pendingcriminalcharges": "pending charges",
+    "none": "none",
+    "nocriminalrecord": "none",
+    "otherimmigrationviolator": "none",
+}
+
+STATUS_VOCABULARY: dict[str, str] = {
+    "pending": "pending",
+    "convicted": "convicted",
+    "dismissed": "dismissed",
+    "acquitted": "acquitted",
+}
+
+CHARGE_STATUSES = ("pending", "convicted", "dismissed", "acquitted")
+CRIMINALITIES = ("convicted", "pending charges", "none", "unknown")
+
+# Values that mean "no value", on purpose. Compared after stripping and lowering.
+MISSING_TOKENS = frozenset({"", "n/a", "na", "null", "none given", "-", "--", "—", "#n/a"})
+
+
+def normalise_value(text: object) -> str:
+    """Vocabulary match key: lower-case letters and digits only, leading ICE code dropped."""
+    s = str(text).strip().lower()
+    s = re.sub(r"^\d+\s*[-.:)]?\s+(?=\D)", "", s)  # "1 Convicted Criminal" -> "convicted criminal"
+    return re.sub(r"[^0-9a-z]", "", s)
+
+
+STATES: dict[str, tuple[str, str]] = {
+    # postal code: (state FIPS, name)
+    "AL": ("01", "Alabama"), "AK": ("02", "Alaska"), "AZ": ("04", "Arizona"), "AR": ("05", "Arkansas"),
+    "CA": ("06", "California"), "CO": ("08", "Colorado"), "CT": ("09", "Connecticut"), "DE": ("10", "Delaware"),
+    "DC": ("11", "District of Columbia"), "FL": ("12", "Florida"), "GA": ("13", "Georgia"), "HI": ("15", "Hawaii"),
+    "ID": ("16", "Idaho"), "IL": ("17", "Illinois"), "IN": ("18", "Indiana"), "IA": ("19", "Iowa"),
+    "KS": ("20", "Kansas"), "KY": ("21", "Kentucky"), "LA": ("22", "Louisiana"), "ME": ("23", "Maine"),
+    "MD": ("24", "Maryland"), "MA": ("25", "Massachusetts"), "MI": ("26", "Michigan"), "MN": ("27", "Minnesota"),
+    "MS": ("28", "Mississippi"), "MO": ("29", "Missouri"), "MT": ("30", "Montana"), "NE": ("31", "Nebraska"),
+    "NV": ("32", "Nevada"), "NH": ("33", "New Hampshire"), "NJ": ("34", "New Jersey"), "NM": ("35", "New Mexico"),
+    "NY": ("36", "New York"), "NC": ("37", "North Carolina"), "ND": ("38", "North Dakota"), "OH": ("39", "Ohio"),
+    "OK": ("40", "Oklahoma"), "OR": ("41", "Oregon"), "PA": ("42", "Pennsylvania"), "RI": ("44", "Rhode Island"),
+    "SC": ("45", "South Carolina"), "SD": ("46", "South Dakota"), "TN": ("47", "Tennessee"), "TX": ("48", "Texas"),
+    "UT": ("49", "Utah"), "VT": ("50", "Vermont"), "VA": ("51", "Virginia"), "WA": ("53", "Washington"),
+    "WV": ("54", "West Virginia"), "WI": ("55", "Wisconsin"), "WY": ("56", "Wyoming"),
+    "AS": ("60", "American Samoa"), "GU": ("66", "Guam"), "MP": ("69", "Northern Mariana Islands"),
+    "PR": ("72", "Puerto Rico"), "VI": ("78", "U.S. Virgin Islands"),
+}
+
+STATE_VOCABULARY: dict[str, str] = {
+    **{normalise_value(code): code for code in STATES},
+    **{normalise_value(name): code for code, (_, name) in STATES.items()},
+    "virginislands": "VI",
+    "usvirginislands": "VI",
+    "washingtondc": "DC",
+}
