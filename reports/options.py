@@ -17,24 +17,36 @@ class Option:
     name: str  # RunOptions field
     flag: str  # command-line flag
     help: str
-    is_flag: bool = False
+    kind: str = "path"  # path | flag | date
     metavar: str | None = None
 
 
 OPTIONS: tuple[Option, ...] = (
     Option("check", "--check", "Validate everything in the inputs folder and print the reconciliation and "
-           "problems; publish nothing. Exit 0 when clean, 1 when any error.", is_flag=True),
+           "problems; publish nothing. Exit 0 when clean, 1 when any error.", kind="flag"),
+    Option("week", "--week", "Render the week that contains this date (YYYY-MM-DD) instead of the latest "
+           "complete week.", kind="date", metavar="YYYY-MM-DD"),
+    Option("all_weeks", "--all", "Render every week that has data.", kind="flag"),
     Option("inputs", "--inputs", "Folder of staff spreadsheets (default: inputs/ in the project).", metavar="DIR"),
+    Option("outputs", "--outputs", "Public folder the reports are published to (default: outputs/).",
+           metavar="DIR"),
     Option("staff", "--staff", "Staff-only folder for error reports and review sheets (default: staff/).",
            metavar="DIR"),
-    Option("verbose", "--verbose", "Print every problem and the data notes, not only the summary.", is_flag=True),
+    Option("settings", "--settings", "Settings file (default: settings.toml in the project, if present).",
+           metavar="FILE"),
+    Option("verbose", "--verbose", "Print every problem and the data notes, not only the summary.", kind="flag"),
 )
 
 
 @dataclass
 class RunOptions:
     inputs: Path = PROJECT_ROOT / "inputs"
+    outputs: Path = PROJECT_ROOT / "outputs"
     staff: Path = PROJECT_ROOT / "staff"
+    settings: Path = PROJECT_ROOT / "settings.toml"
     check: bool = False
+    week: dt.date | None = None
+    all_weeks: bool = False
     verbose: bool = False
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    sample_inputs: Path = PROJECT_ROOT / "reports" / "data" / "sample"

@@ -1,0 +1,233 @@
+"""Stage 5: the report as HTML and PDF, and the chart.
+
+Template context (``REPORT_CONTEXT``; StrictUndefined makes a missing key an error):
+    title, agency, week (period.Week), published (date), revision (int), sample (bool),
+    summary (dict, see tables.build_report), issued_rows, declines_rows, detail_rows, detail_truncated,
+    charges_rows, category_rows, policy_rows, trend_rows (lists of dicts, one per table row),
+    jurisdiction_count, top_n, min_rate_base, week_start_day,
+    computed_caveats, standing_caveats, data_notes (lists of sentences),
+    downloads (list of {file, description}), chart_data_uri (data: URL of the SVG chart),
+    css (the stylesheet text), link_base ("" in HTML; the public URL of the week's folder in the PDF).
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import logging
+import math
+from pathlib import Path
+
+import jinja2
+
+from .options import PROJECT_ROOT
+from .tables import Report
+
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+MAX_DETAIL_ROWS = 300  # longer detail stays in the CSV/XLSX downloads, not the PDF
+
+REPORT_CONTEXT = (
+    "title", "agency", "week", "published", "revision", "sample", "summary", "issued_rows", "declines_rows",
+    "detail_rows", "detail_truncated", "charges_rows", "category_rows", "policy_rows", "trend_rows",
+    "jurisdiction_count", "top_n", "min_rate_base", "week_start_day", "computed_caveats", "standing_caveats",
+    "data_notes", "downloads", "chart_data_uri", "css", "link_base",
+)
+
+
+class RenderError(Exception):
+    pass
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt_num(value) -> str:
+    if _missing(value):
+        return "–"
+    return f"{int(round(value)):,}"
+
+
+def fmt_dec(value) -> str:
+    return "–" if _missing(value) else f"{value:,.1f}"
+
+
+def fmt_pct(value) -> str:
+    return "–" if _missing(value) else f"{value:.1f}%"
+
+
+def fmt_isodate(value) -> str:
+    if _missing(value) or value is dt.date.min:
+        return "–"
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def fmt_longdate(value: dt.date) -> str:
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def fmt_criminality(value: str) -> str:
+    return {"none": "no criminal record", "unknown": "unknown"}.get(value, value)
+
+
+def fmt_title_unknown(value: str) -> str:
+    return "Unknown" if value in (None, "unknown") else value
+
+
+def environment() -> jinja2.Environment:
+    # autoescape=True, not select_autoescape(): that would not cover a *.html.j2 template
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(num=fmt_num, dec=fmt_dec, pct=fmt_pct, isodate=fmt_isodate, longdate=fmt_longdate,
+                       criminality=fmt_criminality, title_unknown=fmt_title_unknown)
+    return env
+
+
+def trend_chart_svg(report: Report) -> bytes:
+    """Issued / honored / declined per week; line styles and markers differ so it reads in greyscale."""
+    import matplotlib
+
+    matplotlib.use("svg")
+    import matplotlib.pyplot as plt
+
+    matplotlib.rcParams.update({"svg.hashsalt": "detainer-report", "svg.fonttype": "none",
+                                "font.family": "DejaVu Sans", "font.size": 10})
+    trend = report.trend
+    labels = [d.strftime("%b %d") for d in trend["week_end"]]
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    ax.plot(labels, trend["issued"], color="#1d4f91", marker="o", linewidth=2, label="Issued")
+    ax.plot(labels, trend["honored"], color="#2e7d32", marker="s", linestyle="--", linewidth=2,
+            label="Honored (recorded)")
+    ax.plot(labels, trend["declined"], color="#8a1c1c", marker="^", linestyle=":", linewidth=2,
+            label="Declined (recorded)")
+    ax.set_ylabel("Detainers per week")
+    ax.set_xlabel("Week ending")
+    ax.set_ylim(bottom=0)
+    ax.grid(axis="y", color="#dddddd")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(axis="x", labelrotation=45)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+DOWNLOADS = (
+    ("report.json", "every figure in this report, machine-readable"),
+    ("tables.xlsx", "all the tables below in one spreadsheet, one sheet each"),
+    ("jurisdictions.csv", "every jurisdiction with any figure this week (Table 2 in full)"),
+    ("detainers-issued.csv", "one row per detainer issued this week, with its outcome so far"),
+    ("declines.csv", "one row per declined detainer recorded this week (Table 3b)"),
+    ("declines-by-jurisdiction.csv", "Table 3a"),
+    ("subsequent-charges.csv", "one row per subsequent charge up to the end of the week"),
+    ("subsequent-charges-by-jurisdiction.csv", "Table 4a"),
+    ("subsequent-charges-by-category.csv", "Table 4b"),
+    ("policies.csv", "Table 5"),
+    ("trend.csv", "Table 6"),
+)
+
+
+def stylesheet(for_pdf: bool) -> str:
+    shared = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
+    if for_pdf:
+        return shared
+    return shared + "\n" + (TEMPLATES_DIR / "screen.css").read_text(encoding="utf-8")
+
+
+def context(report: Report, link_base: str, for_pdf: bool = False) -> dict:
+    from .settings import WEEKDAYS
+
+    def rows(frame):
+        return frame.to_dict(orient="records")
+
+    detail = rows(report.declines_detail)
+    chart = trend_chart_svg(report)
+    values = {
+        "title": report.settings.title, "agency": report.settings.agency, "week": report.week,
+        "published": report.published, "revision": report.revision, "sample": report.sample,
+        "summary": report.summary, "issued_rows": rows(report.issued_table),
+        "declines_rows": rows(report.declines_by_jurisdiction), "detail_rows": detail[:MAX_DETAIL_ROWS],
+        "detail_truncated": len(detail) > MAX_DETAIL_ROWS, "charges_rows": rows(report.charges_by_jurisdiction)
+        if report.summary["subsequent_charges_cumulative"] else [],
+        "category_rows": rows(report.charges_by_category), "policy_rows": rows(report.policies),
+        "trend_rows": rows(report.trend), "jurisdiction_count": len(report.jurisdictions),
+        "top_n": report.settings.top_jurisdictions, "min_rate_base": report.settings.min_rate_base,
+        "week_start_day": WEEKDAYS[report.settings.week_start_index].capitalize(),
+        "computed_caveats": report.caveats, "standing_caveats": list(report.settings.standing_caveats),
+        "data_notes": report.data_notes,
+        "downloads": [{"file": f, "description": d} for f, d in DOWNLOADS],
+        "chart_data_uri": "data:image/svg+xml;base64," + base64.b64encode(chart).decode("ascii"),
+        "css": stylesheet(for_pdf), "link_base": link_base,
+    }
+    assert set(values) == set(REPORT_CONTEXT)
+    return values
+
+
+def render_html(report: Report, link_base: str = "", for_pdf: bool = False) -> str:
+    return environment().get_template("report.html.j2").render(**context(report, link_base, for_pdf))
+
+
+# --- PDF --------------------------------------------------------------------------------------
+
+
+def _project_fetcher():
+    from weasyprint.urls import URLFetcher
+
+    assets = TEMPLATES_DIR.resolve()
+
+    class ProjectAssetsFetcher(URLFetcher):
+        """Only data: URLs and files under templates/; anything else stops the render."""
+
+        def __init__(self):
+            super().__init__(allowed_protocols={"data", "file"}, fail_on_errors=True)
+
+        def fetch(self, url, headers=None):
+            if url.startswith("file:"):
+                from urllib.request import url2pathname
+
+                path = Path(url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
+                if not path.is_relative_to(assets):
+                    raise RenderError(f"the report may only load the project's own assets, not {url}")
+            elif not url.startswith("data:"):
+                raise RenderError(f"the report may not load {url}")
+            return super().fetch(url, headers)
+
+    return ProjectAssetsFetcher()
+
+
+class _CollectWarnings(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def render_pdf(html: str, published: dt.date) -> bytes:
+    """WeasyPrint with a fetcher limited to the project's assets. Any WeasyPrint warning fails the render."""
+    import os
+
+    import weasyprint
+
+    # reproducible bytes: the PDF's dates come from SOURCE_DATE_EPOCH
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime.combine(published, dt.time(),
+                                                                  tzinfo=dt.timezone.utc).timestamp()))
+    handler = _CollectWarnings()
+    loggers = [logging.getLogger(name) for name in ("weasyprint", "weasyprint.progress")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        document = weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR) + "/", url_fetcher=_project_fetcher(),
+                                   media_type="print")
+        pdf = document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+    except Exception as exc:
+        raise RenderError(f"PDF rendering failed: {exc}") from exc
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+    if handler.messages:
+        raise RenderError("WeasyPrint warned, so the PDF is not published: " + " | ".join(handler.messages[:5]))
+    return pdf

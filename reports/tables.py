@@ -1,0 +1,466 @@
+"""Stage 4: every figure the report prints, as pure functions from frames to frames.
+
+Counting rules (README, "How the figures are counted"):
+- issued in the week: Date Issued in the week; their outcomes so far always add up to the issued count;
+- declines recorded in the week: Outcome declined and Outcome Date in the week, whatever the issue date;
+- a subsequent charge: Arrest Date on a later day than the decline of the detainer it follows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .period import Week
+from .pipeline import Dataset
+from .reference import Counties
+from .schema import CHARGE_STATUSES, OUTCOMES
+from .settings import Settings
+
+NOT_DETERMINED = "Jurisdiction not determined"
+CRIMINALITY_COLUMNS = {"convicted": "convicted", "pending charges": "pending_charges", "none": "no_record",
+                       "unknown": "criminality_unknown"}
+VALUE_WARNINGS = {
+    "W301": "had a citizenship that was not recognised and {verb} counted as unknown",
+    "W302": "had a criminality value that was not recognised and {verb} counted as unknown",
+    "W303": "were declined without an outcome date and {verb} counted on the date issued",
+    "W401": "repeated an earlier row exactly and {verb} counted once",
+}
+
+
+@dataclass
+class Report:
+    week: Week
+    published: dt.date
+    sample: bool
+    revision: int
+    settings: Settings
+    summary: dict
+    jurisdictions: pd.DataFrame  # every jurisdiction with a figure this week (+ not determined)
+    issued_table: pd.DataFrame  # top N + all other + not determined + total
+    declines_by_jurisdiction: pd.DataFrame
+    declines_detail: pd.DataFrame
+    issued_detail: pd.DataFrame
+    charges_by_jurisdiction: pd.DataFrame
+    charges_by_category: pd.DataFrame
+    charges_detail: pd.DataFrame
+    policies: pd.DataFrame
+    trend: pd.DataFrame
+    caveats: list[str]
+    data_notes: list[str] = field(default_factory=list)
+
+
+def in_week(dates: pd.Series, week: Week) -> pd.Series:
+    start, end = pd.Timestamp(week.start), pd.Timestamp(week.end)
+    return ((dates >= start) & (dates <= end)).fillna(False).astype(bool)
+
+
+def _jurisdiction_key(frame: pd.DataFrame, column: str = "county_fips") -> pd.Series:
+    return frame[column].fillna("")
+
+
+def outcome_counts(frame: pd.DataFrame) -> dict:
+    counts = frame["outcome"].value_counts()
+    return {o: int(counts.get(o, 0)) for o in OUTCOMES}
+
+
+def decline_rate(declined: int, resolved: int, min_base: int) -> float | None:
+    return round(100 * declined / resolved, 1) if resolved >= min_base and resolved else None
+
+
+def jurisdiction_table(issued: pd.DataFrame, declines: pd.DataFrame, charges_week: pd.DataFrame,
+                       policies: pd.DataFrame, counties: Counties, settings: Settings) -> pd.DataFrame:
+    """One row per jurisdiction with any figure this week; the undetermined row has fips ''."""
+    keys = sorted(set(_jurisdiction_key(issued)) | set(_jurisdiction_key(declines))
+                  | set(_jurisdiction_key(charges_week, "declined_county_fips")))
+    policy_fips = set(policies["county_fips"].dropna())
+    rows = []
+    for fips in keys:
+        mine = issued[_jurisdiction_key(issued) == fips]
+        outcomes = outcome_counts(mine)
+        resolved = len(mine) - outcomes["pending"]
+        county = counties.by_fips.get(fips)
+        population = county.population if county else None
+        rows.append({
+            "fips": fips, "name": county.name if county else NOT_DETERMINED, "state": county.state if county else "",
+            "population": population, "issued": len(mine), "honored": outcomes["honored"],
+            "issued_declined": outcomes["declined"], "pending": outcomes["pending"], "other": outcomes["other"],
+            "decline_rate": decline_rate(outcomes["declined"], resolved, settings.min_rate_base),
+            "issued_per_100k": round(100_000 * len(mine) / population, 2) if population else None,
+            "declined": int((_jurisdiction_key(declines) == fips).sum()),
+            "policy_on_file": bool(fips and fips in policy_fips),
+        })
+    columns = ["fips", "name", "state", "population", "issued", "honored", "issued_declined", "pending", "other",
+               "decline_rate", "issued_per_100k", "declined", "policy_on_file"]
+    table = pd.DataFrame(rows, columns=columns)
+    return table.sort_values(["issued", "declined", "state", "name"], ascending=[False, False, True, True],
+                             ignore_index=True)
+
+
+def issued_table(jurisdictions: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Top N by detainers issued, then 'all other', 'not determined' and a total that equals the summary."""
+    known = jurisdictions[(jurisdictions["fips"] != "") & (jurisdictions["issued"] > 0)]
+    top = known.head(settings.top_jurisdictions).copy()
+    top["row_type"] = "jurisdiction"
+    rest = known.iloc[settings.top_jurisdictions:]
+    undetermined = jurisdictions[jurisdictions["fips"] == ""]
+    count_columns = ["issued", "honored", "issued_declined", "pending", "other"]
+    extra = []
+    if len(rest):
+        extra.append(_sum_row(rest, f"All other jurisdictions ({len(rest)})", "other", settings))
+    if len(undetermined) and int(undetermined["issued"].sum()):
+        extra.append(_sum_row(undetermined, NOT_DETERMINED, "not_determined", settings))
+    everything = jurisdictions
+    extra.append(_sum_row(everything, "Total", "total", settings))
+    table = pd.concat([top, pd.DataFrame(extra)], ignore_index=True)
+    table[count_columns] = table[count_columns].astype(int)
+    return table
+
+
+def _sum_row(rows: pd.DataFrame, label: str, row_type: str, settings: Settings) -> dict:
+    issued, pending = int(rows["issued"].sum()), int(rows["pending"].sum())
+    declined = int(rows["issued_declined"].sum())
+    return {"fips": "", "name": label, "state": "", "population": None, "issued": issued,
+            "honored": int(rows["honored"].sum()), "issued_declined": declined, "pending": pending,
+            "other": int(rows["other"].sum()), "decline_rate": decline_rate(declined, issued - pending,
+                                                                             settings.min_rate_base),
+            "issued_per_100k": None, "declined": int(rows["declined"].sum()), "policy_on_file": False,
+            "row_type": row_type}
+
+
+def declines_by_jurisdiction(declines: pd.DataFrame, week: Week, counties: Counties) -> pd.DataFrame:
+    rows = []
+    before = declines["date_issued"] < pd.Timestamp(week.start)
+    for fips, group in declines.groupby(_jurisdiction_key(declines), sort=False):
+        county = counties.by_fips.get(fips)
+        crim = group["criminality"].value_counts()
+        rows.append({"fips": fips, "name": county.name if county else NOT_DETERMINED,
+                     "state": county.state if county else "", "declined": len(group),
+                     "issued_before_week": int(before[group.index].sum()),
+                     **{col: int(crim.get(value, 0)) for value, col in CRIMINALITY_COLUMNS.items()}})
+    columns = ["fips", "name", "state", "declined", "issued_before_week", *CRIMINALITY_COLUMNS.values()]
+    table = pd.DataFrame(rows, columns=columns)
+    table = table.sort_values(["declined", "state", "name"], ascending=[False, True, True], ignore_index=True)
+    total = {"fips": "", "name": "Total", "state": "", **{c: int(table[c].sum()) for c in columns[3:]}}
+    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+
+def _county_label(frame: pd.DataFrame, fips_column: str, counties: Counties) -> pd.Series:
+    return frame[fips_column].map(lambda f: counties.by_fips[f].name if isinstance(f, str) and f else NOT_DETERMINED)
+
+
+def declines_detail(declines: pd.DataFrame, week: Week, counties: Counties) -> pd.DataFrame:
+    """One line per declined detainer recorded this week. No IDs, names or birth dates."""
+    detail = pd.DataFrame({
+        "state": declines["state"],
+        "county": _county_label(declines, "county_fips", counties),
+        "county_fips": declines["county_fips"].fillna(""),
+        "facility": declines["facility"],
+        "citizenship": declines["citizenship"],
+        "date_issued": declines["date_issued"].dt.date,
+        "date_declined": declines["outcome_date"].dt.date,
+        "issued_before_week": declines["date_issued"] < pd.Timestamp(week.start),
+        "criminality": declines["criminality"],
+        "most_serious_conviction": declines["most_serious_conviction"].fillna(""),
+        "date_declined_source": declines["outcome_date_source"],
+    })
+    return detail.sort_values(["state", "county", "date_declined", "facility"], ignore_index=True)
+
+
+def issued_detail(issued: pd.DataFrame, counties: Counties) -> pd.DataFrame:
+    detail = pd.DataFrame({
+        "state": issued["state"],
+        "county": _county_label(issued, "county_fips", counties),
+        "county_fips": issued["county_fips"].fillna(""),
+        "jurisdiction_source": issued["jurisdiction_source"],
+        "facility": issued["facility"],
+        "date_issued": issued["date_issued"].dt.date,
+        "outcome": issued["outcome"],
+        "outcome_detail": issued["outcome_detail"].fillna(""),
+        "outcome_date": issued["outcome_date"].dt.date,
+        "criminality": issued["criminality"],
+    })
+    return detail.sort_values(["state", "county", "date_issued", "facility"], ignore_index=True)
+
+
+def charge_frames(charges: pd.DataFrame, week: Week) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(subsequent charges this week, subsequent charges up to the week's end, non-subsequent up to the end)."""
+    up_to_end = (charges["arrest_date"] <= pd.Timestamp(week.end)).fillna(False)
+    subsequent = charges["subsequent"].astype(bool)
+    return (charges[subsequent & in_week(charges["arrest_date"], week)],
+            charges[subsequent & up_to_end], charges[~subsequent & up_to_end])
+
+
+def charges_by_jurisdiction(week_charges, cumulative, counties: Counties) -> pd.DataFrame:
+    keys = sorted(set(_jurisdiction_key(cumulative, "declined_county_fips")))
+    rows = []
+    for fips in keys:
+        cum = cumulative[_jurisdiction_key(cumulative, "declined_county_fips") == fips]
+        wk = week_charges[_jurisdiction_key(week_charges, "declined_county_fips") == fips]
+        status = wk["status"].value_counts()
+        days = (cum["arrest_date"] - cum["declined_date"]).dt.days
+        county = counties.by_fips.get(fips)
+        rows.append({"fips": fips, "name": county.name if county else NOT_DETERMINED,
+                     "state": county.state if county else "",
+                     "people_week": int(wk["subject_id"].nunique()), "charges_week": len(wk),
+                     **{f"{s}_week": int(status.get(s, 0)) for s in CHARGE_STATUSES},
+                     "people_cumulative": int(cum["subject_id"].nunique()), "charges_cumulative": len(cum),
+                     "median_days_to_arrest": float(days.median()) if len(days) else None})
+    columns = ["fips", "name", "state", "people_week", "charges_week", *[f"{s}_week" for s in CHARGE_STATUSES],
+               "people_cumulative", "charges_cumulative", "median_days_to_arrest"]
+    table = pd.DataFrame(rows, columns=columns)
+    table = table.sort_values(["charges_week", "charges_cumulative", "name"], ascending=[False, False, True],
+                              ignore_index=True)
+    all_days = (cumulative["arrest_date"] - cumulative["declined_date"]).dt.days
+    total = {"fips": "", "name": "Total", "state": "",
+             "people_week": int(week_charges["subject_id"].nunique()), "charges_week": len(week_charges),
+             **{f"{s}_week": int((week_charges["status"] == s).sum()) for s in CHARGE_STATUSES},
+             "people_cumulative": int(cumulative["subject_id"].nunique()), "charges_cumulative": len(cumulative),
+             "median_days_to_arrest": float(all_days.median()) if len(all_days) else None}
+    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+
+def charges_by_category(week_charges, cumulative) -> pd.DataFrame:
+    categories = sorted(set(cumulative["charge_category"].fillna("Not categorised")))
+    rows = []
+    for category in categories:
+        cum = cumulative[cumulative["charge_category"].fillna("Not categorised") == category]
+        wk = week_charges[week_charges["charge_category"].fillna("Not categorised") == category]
+        rows.append({"category": category, "charges_week": len(wk),
+                     **{f"{s}_week": int((wk["status"] == s).sum()) for s in CHARGE_STATUSES},
+                     "charges_cumulative": len(cum),
+                     **{f"{s}_cumulative": int((cum["status"] == s).sum()) for s in CHARGE_STATUSES}})
+    columns = ["category", "charges_week", *[f"{s}_week" for s in CHARGE_STATUSES], "charges_cumulative",
+               *[f"{s}_cumulative" for s in CHARGE_STATUSES]]
+    table = pd.DataFrame(rows, columns=columns)
+    total = {"category": "Total", **{c: int(table[c].sum()) for c in columns[1:]}}
+    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+
+def charges_detail(cumulative: pd.DataFrame, week: Week, counties: Counties) -> pd.DataFrame:
+    """Rows behind the charges tables. No subject or detainer IDs."""
+    detail = pd.DataFrame({
+        "declining_state": cumulative["declined_state"],
+        "declining_county": _county_label(cumulative, "declined_county_fips", counties),
+        "declining_county_fips": cumulative["declined_county_fips"].fillna(""),
+        "date_declined": cumulative["declined_date"].dt.date,
+        "arrest_date": cumulative["arrest_date"].dt.date,
+        "in_report_week": in_week(cumulative["arrest_date"], week),
+        "days_from_decline_to_arrest": (cumulative["arrest_date"] - cumulative["declined_date"]).dt.days,
+        "charge": cumulative["charge"],
+        "charge_category": cumulative["charge_category"].fillna("Not categorised"),
+        "status": cumulative["status"],
+        "arresting_agency": cumulative["arresting_agency"].fillna(""),
+    })
+    return detail.sort_values(["declining_state", "declining_county", "arrest_date", "charge"], ignore_index=True)
+
+
+def policies_table(policies: pd.DataFrame, week: Week) -> pd.DataFrame:
+    on_file = policies[(policies["date_enacted"] <= pd.Timestamp(week.end)).fillna(False)]
+    table = pd.DataFrame({
+        "jurisdiction": on_file["jurisdiction"], "state": on_file["state"],
+        "county_fips": on_file["county_fips"].fillna(""), "aor": on_file["aor"].fillna(""),
+        "date_enacted": on_file["date_enacted"].dt.date, "policy": on_file["policy"],
+        "criteria": on_file["criteria"], "source": on_file["source"].fillna(""),
+        "as_of": on_file["as_of"].dt.date,
+    })
+    return table.sort_values(["date_enacted", "jurisdiction"], ascending=[False, True], ignore_index=True)
+
+
+def trend_table(detainers: pd.DataFrame, week: Week, weeks: int) -> pd.DataFrame:
+    rows = []
+    for back in range(weeks - 1, -1, -1):
+        w = week.previous(back)
+        decided = in_week(detainers["outcome_date"], w)
+        rows.append({"week_start": w.start, "week_end": w.end,
+                     "issued": int(in_week(detainers["date_issued"], w).sum()),
+                     "declined": int((decided & (detainers["outcome"] == "declined")).sum()),
+                     "honored": int((decided & (detainers["outcome"] == "honored")).sum())})
+    return pd.DataFrame(rows)
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "–"
+
+
+def _n(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count:,} {singular if count == 1 else (plural or singular + 's')}"
+
+
+def computed_caveats(issued, declines, week_charges, not_subsequent, week: Week, dataset: Dataset,
+                     policies: pd.DataFrame, counties: Counties) -> list[str]:
+    """Caveats that this week's data calls for; each names its number."""
+    caveats = []
+    undetermined_issued = int(issued["county_fips"].isna().sum())
+    undetermined_declined = int(declines["county_fips"].isna().sum())
+    if undetermined_issued or undetermined_declined:
+        caveats.append(
+            f"{_n(undetermined_issued, 'detainer')} issued this week and {_n(undetermined_declined, 'decline')} "
+            "recorded this week could not be attributed to a county (the facility is not yet mapped to one). "
+            "They are counted in the national totals as 'jurisdiction not determined'; the report never guesses "
+            "between counties of the same name.")
+    n_declines = len(declines)
+    if n_declines:
+        before = declines[declines["date_issued"] < pd.Timestamp(week.start)]
+        if len(before):
+            earliest = before["date_issued"].min().date()
+            caveats.append(
+                f"{len(before):,} of the {n_declines:,} declines recorded this week ({_pct(len(before), n_declines)}) "
+                f"were for detainers issued before the week began, the earliest on {earliest:%B} {earliest.day}, "
+                f"{earliest.year}. Declines are counted in the week they were recorded, not the week of issue.")
+        by_day = declines["outcome_date"].dt.date.value_counts()
+        if n_declines >= 5 and by_day.iloc[0] > n_declines / 2:
+            day, count = by_day.index[0], int(by_day.iloc[0])
+            that_day = declines[declines["outcome_date"].dt.date == day]
+            top_fips = that_day["county_fips"].value_counts()
+            text = (f"{count:,} of the {n_declines:,} declines ({_pct(count, n_declines)}) were recorded on a single "
+                    f"day, {day:%A, %B} {day.day}.")
+            if len(top_fips) and top_fips.iloc[0] > count / 2:
+                fips = top_fips.index[0]
+                text += f" {int(top_fips.iloc[0]):,} of them were in {counties.by_fips[fips].label}."
+                enacted = policies[(policies["county_fips"] == fips)
+                                   & (policies["date_enacted"].dt.date == day)]
+                if len(enacted):
+                    text += (" That is the day a policy limiting cooperation took effect there, when detainers "
+                             "held at the time were assessed at once; the spike reflects that, not a week's flow.")
+            caveats.append(text)
+        by_place = declines["facility"].value_counts()
+        if n_declines >= 5 and by_place.iloc[0] > n_declines / 2:
+            caveats.append(f"{int(by_place.iloc[0]):,} of the {n_declines:,} declines "
+                           f"({_pct(int(by_place.iloc[0]), n_declines)}) were recorded at one facility, "
+                           f"{by_place.index[0]}.")
+        undated = int((declines["outcome_date_source"] != "record").sum())
+        if undated:
+            caveats.append(f"{_n(undated, 'decline')} recorded this week had no date of decline in the data and "
+                           "{} counted on the date the detainer was issued.".format("is" if undated == 1 else "are"))
+    if len(issued):
+        pending = int((issued["outcome"] == "pending").sum())
+        if pending:
+            caveats.append(f"{pending:,} of the {len(issued):,} detainers issued this week "
+                           f"({_pct(pending, len(issued))}) had no recorded outcome yet. They are shown as pending, "
+                           "never as declined.")
+        no_ids = issued[issued["source_layout"].isin(["older FOIA detainer export"])]
+        if len(no_ids):
+            caveats.append(f"{_n(len(no_ids), 'detainer')} issued this week come from the older FOIA export, which "
+                           "has no detainer IDs: identical rows are counted as separate detainers and duplicates "
+                           "across files cannot be detected.")
+    if len(not_subsequent):
+        caveats.append(f"{_n(len(not_subsequent), 'charge')} of people whose detainer was declined "
+                       f"{'was' if len(not_subsequent) == 1 else 'were'} dated on or before the decline and "
+                       "{} not counted as subsequent charges.".format("is" if len(not_subsequent) == 1 else "are"))
+    pending_charges = int((week_charges["status"] == "pending").sum())
+    if pending_charges:
+        caveats.append(f"{pending_charges:,} of the {len(week_charges):,} subsequent charges recorded this week are "
+                       "pending: they are allegations, not convictions.")
+    warned = pd.Series([p.code for p in dataset.warnings if p.code in VALUE_WARNINGS], dtype=object)
+    for code, count in warned.value_counts().sort_index().items():
+        caveats.append(f"Data check: {_n(int(count), 'record')} in the source files "
+                       + VALUE_WARNINGS[code].format(verb="was" if count == 1 else "were") + ".")
+    return caveats
+
+
+def build_report(dataset: Dataset, week: Week, settings: Settings, counties: Counties, *, sample: bool,
+                 published: dt.date, revision: int = 1) -> Report:
+    detainers = dataset.used("detainers")
+    charges = dataset.used("charges")
+    policies_all = dataset.used("policies")
+    issued = detainers[in_week(detainers["date_issued"], week)]
+    declines = detainers[(detainers["outcome"] == "declined") & in_week(detainers["outcome_date"], week)]
+    week_charges, cumulative, not_subsequent = charge_frames(charges, week)
+    policies = policies_table(policies_all, week)
+    policies_in_force = policies_all[(policies_all["date_enacted"] <= pd.Timestamp(week.end)).fillna(False)]
+    jurisdictions = jurisdiction_table(issued, declines, week_charges, policies_in_force, counties, settings)
+    issued_outcomes = outcome_counts(issued)
+    decline_states = sorted(set(declines["state"].dropna()))
+    summary = {
+        "issued": len(issued),
+        "issued_outcomes": issued_outcomes,
+        "issued_jurisdictions": int(issued["county_fips"].dropna().nunique()),
+        "issued_states": int(issued["state"].dropna().nunique()),
+        "declined": len(declines),
+        "declined_issued_before_period": int((declines["date_issued"] < pd.Timestamp(week.start)).sum()),
+        "declined_jurisdictions": int(declines["county_fips"].dropna().nunique()),
+        "declined_not_determined": int(declines["county_fips"].isna().sum()),
+        "declined_states": len(decline_states),
+        "subsequent_charges": len(week_charges),
+        "subsequent_charges_people": int(week_charges["subject_id"].nunique()),
+        "subsequent_charges_by_status": {s: int((week_charges["status"] == s).sum()) for s in CHARGE_STATUSES},
+        "subsequent_charges_cumulative": len(cumulative),
+        "charges_not_subsequent": len(not_subsequent),
+    }
+    caveats = computed_caveats(issued, declines, week_charges, not_subsequent, week, dataset, policies_all,
+                               counties)
+    return Report(
+        week=week, published=published, sample=sample, revision=revision, settings=settings, summary=summary,
+        jurisdictions=jurisdictions, issued_table=issued_table(jurisdictions, settings),
+        declines_by_jurisdiction=declines_by_jurisdiction(declines, week, counties),
+        declines_detail=declines_detail(declines, week, counties), issued_detail=issued_detail(issued, counties),
+        charges_by_jurisdiction=charges_by_jurisdiction(week_charges, cumulative, counties),
+        charges_by_category=charges_by_category(week_charges, cumulative),
+        charges_detail=charges_detail(cumulative, week, counties), policies=policies,
+        trend=trend_table(detainers, week, settings.trend_weeks), caveats=caveats,
+        data_notes=list(dataset.notes))
+
+
+def report_json(report: Report) -> dict:
+    """The machine-readable companion: every figure the report prints (README documents it)."""
+    def num(value):
+        return None if value is None or value != value else value
+
+    jurisdictions = []
+    for r in report.jurisdictions.itertuples(index=False):
+        jurisdictions.append({
+            "fips": r.fips or None, "name": r.name, "state": r.state or None, "population": num(r.population),
+            "issued": int(r.issued),
+            "issued_outcomes": {"honored": int(r.honored), "declined": int(r.issued_declined),
+                                "pending": int(r.pending), "other": int(r.other)},
+            "decline_rate_percent": num(r.decline_rate), "issued_per_100k": num(r.issued_per_100k),
+            "declined": int(r.declined), "policy_on_file": bool(r.policy_on_file),
+        })
+    s = report.summary
+    return {
+        "title": report.settings.title,
+        "agency": report.settings.agency,
+        "period": {"start": report.week.start.isoformat(), "end": report.week.end.isoformat()},
+        "published": report.published.isoformat(),
+        "revision": report.revision,
+        "sample": report.sample,
+        "totals": {
+            "issued": s["issued"], "issued_outcomes": s["issued_outcomes"],
+            "issued_jurisdictions": s["issued_jurisdictions"], "issued_states": s["issued_states"],
+            "declined": s["declined"], "declined_issued_before_period": s["declined_issued_before_period"],
+            "declined_jurisdictions": s["declined_jurisdictions"], "declined_states": s["declined_states"],
+            "declined_not_determined": s["declined_not_determined"],
+            "subsequent_charges": s["subsequent_charges"],
+            "subsequent_charges_people": s["subsequent_charges_people"],
+            "subsequent_charges_by_status": s["subsequent_charges_by_status"],
+            "subsequent_charges_cumulative": s["subsequent_charges_cumulative"],
+            "charges_not_subsequent": s["charges_not_subsequent"],
+        },
+        "jurisdictions": jurisdictions,
+        "declines_by_jurisdiction": _records(report.declines_by_jurisdiction),
+        "subsequent_charges_by_jurisdiction": _records(report.charges_by_jurisdiction),
+        "subsequent_charges_by_category": _records(report.charges_by_category),
+        "policies": _records(report.policies),
+        "trend": _records(report.trend),
+        "caveats": report.caveats,
+    }
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    out = []
+    for row in frame.to_dict(orient="records"):
+        clean = {}
+        for key, value in row.items():
+            if isinstance(value, (dt.date, pd.Timestamp)):
+                value = value.isoformat() if not isinstance(value, pd.Timestamp) else value.date().isoformat()
+            elif value is None or (isinstance(value, float) and value != value):
+                value = None
+            elif hasattr(value, "item"):
+                value = value.item()
+            clean[key] = value
+        if "fips" in clean and clean["fips"] == "":
+            clean["fips"] = None
+        out.append(clean)
+    return out
