@@ -27,8 +27,9 @@ def _parse_date(ctx, param, value):
         raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
 
 
-def _add_options(command):
-    for option in reversed(OPTIONS):
+def _add_options(command: click.Command) -> click.Command:
+    """Options from the shared registry, in registry order (appended to an existing Command)."""
+    for option in OPTIONS:
         if option.kind == "flag":
             decorator = click.option(option.flag, option.name, is_flag=True, help=option.help)
         elif option.kind == "date":

@@ -211,6 +211,7 @@ def render_pdf(html: str, published: dt.date) -> bytes:
     import os
 
     import weasyprint
+    from weasyprint.urls import FatalURLFetchingError
 
     # reproducible bytes: the PDF's dates come from SOURCE_DATE_EPOCH
     os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime.combine(published, dt.time(),
@@ -223,8 +224,9 @@ def render_pdf(html: str, published: dt.date) -> bytes:
         document = weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR) + "/", url_fetcher=_project_fetcher(),
                                    media_type="print")
         pdf = document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
-    except Exception as exc:
-        raise RenderError(f"PDF rendering failed: {exc}") from exc
+    except (Exception, FatalURLFetchingError) as exc:  # the fetcher's refusal is a BaseException
+        cause = exc.__cause__ or exc
+        raise RenderError(f"PDF rendering failed: {exc} ({cause})") from exc
     finally:
         for logger in loggers:
             logger.removeHandler(handler)

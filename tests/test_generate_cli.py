@@ -1,0 +1,150 @@
+"""The command line as staff and cron use it: sample run, weeks, settings, the error gate, real PA data."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from reports.contract import contract_markdown
+from reports.options import OPTIONS
+from reports.settings import DEFAULTS
+
+ROOT = Path(__file__).resolve().parent.parent
+PA_CSV = ROOT.parent / "shared" / "data" / "pa_detainers.csv"  # shared/ lies beside the checkout, in CI too
+
+
+def generate(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, str(ROOT / "generate.py"), *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("sample")
+    (base / "inputs").mkdir()
+    result = generate("--inputs", base / "inputs", "--outputs", base / "outputs", "--staff", base / "staff")
+    return base, result
+
+
+def test_no_inputs_renders_sample_marked_on_every_page(sample_run):
+    base, result = sample_run
+    assert result.returncode == 0, result.stderr
+    assert "SAMPLE DATA" in result.stdout
+    weeks = [p for p in (base / "outputs").iterdir() if re.fullmatch(r"\d{4}-\d{2}-\d{2}", p.name)]
+    assert len(weeks) == 1
+    folder = weeks[0]
+    data = json.loads((folder / "report.json").read_text())
+    assert data["sample"] is True
+    assert dt.date.fromisoformat(data["period"]["end"]).weekday() == 4  # a Friday: Saturday-to-Friday weeks
+    pages = PdfReader(folder / "report.pdf").pages
+    assert len(pages) > 3
+    for number, page in enumerate(pages, start=1):
+        assert "SAMPLE DATA – NOT OFFICIAL" in page.extract_text(), f"page {number} is not marked SAMPLE"
+    html = (folder / "report.html").read_text()
+    assert "SAMPLE DATA – NOT OFFICIAL" in html
+    assert "SAMPLE DATA" in (base / "outputs" / "index.html").read_text()
+
+
+def test_sample_issued_outcomes_add_up_and_tables_equal_summary(sample_run):
+    base, _ = sample_run
+    folder = next(p for p in (base / "outputs").iterdir() if p.is_dir())
+    data = json.loads((folder / "report.json").read_text())
+    totals = data["totals"]
+    assert sum(totals["issued_outcomes"].values()) == totals["issued"] > 0
+    assert sum(j["issued"] for j in data["jurisdictions"]) == totals["issued"]
+    assert sum(j["declined"] for j in data["jurisdictions"]) == totals["declined"]
+    assert data["declines_by_jurisdiction"][-1]["declined"] == totals["declined"]
+    with open(folder / "detainers-issued.csv", encoding="utf-8") as f:
+        issued = list(csv.DictReader(f))
+    assert len(issued) == totals["issued"]
+    for outcome, count in totals["issued_outcomes"].items():
+        assert sum(1 for r in issued if r["outcome"] == outcome) == count
+
+
+def test_week_option_and_week_start_setting(tmp_path):
+    (tmp_path / "inputs").mkdir()
+    settings = tmp_path / "settings.toml"
+    settings.write_text('week_start = "monday"\ntitle = "Test title"\n')
+    result = generate("--inputs", tmp_path / "inputs", "--outputs", tmp_path / "out", "--staff", tmp_path / "st",
+                      "--settings", settings, "--week", "2026-10-15")
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "out" / "2026-10-18" / "report.json").read_text())
+    assert data["period"] == {"start": "2026-10-12", "end": "2026-10-18"}
+    assert data["title"] == "Test title"
+
+
+def test_unknown_setting_and_bad_usage_exit_2(tmp_path):
+    (tmp_path / "inputs").mkdir()
+    settings = tmp_path / "settings.toml"
+    settings.write_text('week_starts = "monday"\n')
+    result = generate("--inputs", tmp_path / "inputs", "--outputs", tmp_path / "out", "--settings", settings)
+    assert result.returncode == 2
+    assert "unknown setting(s) week_starts" in result.stderr
+    assert generate("--week", "last friday").returncode == 2
+    assert generate("--week", "2026-01-01", "--all").returncode == 2
+    assert generate("--inputs", tmp_path / "missing").returncode == 2
+
+
+def test_input_errors_block_publication_and_keep_previous(tmp_path):
+    inputs, outputs, staff = tmp_path / "inputs", tmp_path / "outputs", tmp_path / "staff"
+    inputs.mkdir()
+    shutil.copy(ROOT / "reports" / "data" / "sample" / "detainers.xlsx", inputs)
+    first = generate("--inputs", inputs, "--outputs", outputs, "--staff", staff, "--week", "2026-11-10")
+    assert first.returncode == 0, first.stderr
+    before = {p.relative_to(outputs): p.read_bytes() for p in outputs.rglob("*") if p.is_file()}
+    (inputs / "broken.csv").write_text("Detainer ID,Facility,State,Date Issued,Outcome\n"
+                                       "X1,Some Jail,Atlantis,2026-11-10,declined\n", encoding="utf-8")
+    second = generate("--inputs", inputs, "--outputs", outputs, "--staff", staff, "--week", "2026-11-10")
+    assert second.returncode == 1
+    assert "E305 broken.csv, row 2, column C (State)" in second.stderr
+    after = {p.relative_to(outputs): p.read_bytes() for p in outputs.rglob("*") if p.is_file()}
+    assert after == before
+    assert "E305" in (staff / "check-report.txt").read_text()
+
+
+def test_every_cli_option_is_documented_in_readme():
+    readme = (ROOT / "README.md").read_text()
+    help_text = generate("--help").stdout
+    for option in OPTIONS:
+        assert f"`{option.flag}" in readme, option.flag
+        assert option.flag in help_text
+    for field in fields(DEFAULTS):
+        assert f"`{field.name}`" in readme, field.name
+
+
+def test_readme_input_contract_is_in_step_with_schema():
+    readme = (ROOT / "README.md").read_text()
+    assert contract_markdown() in readme
+
+
+@pytest.mark.skipif(not PA_CSV.exists(), reason="shared/data/pa_detainers.csv not available")
+def test_pa_2014_week_counts_match_the_csv(tmp_path):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    shutil.copy(PA_CSV, inputs / "pa_detainers.csv")
+    result = generate("--inputs", inputs, "--outputs", tmp_path / "out", "--staff", tmp_path / "staff",
+                      "--week", "2014-11-19")
+    assert result.returncode == 0, result.stderr
+    start, end = dt.date(2014, 11, 15), dt.date(2014, 11, 21)
+    with open(PA_CSV, newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if start <= dt.date.fromisoformat(r["date"][:10]) <= end]
+    data = json.loads((tmp_path / "out" / "2014-11-21" / "report.json").read_text())
+    assert data["totals"]["issued"] == len(rows) > 0
+    declined = sum(1 for r in rows if r["lift_reason"] == "Detainer Declined by LEA")
+    honored = sum(1 for r in rows if r["lift_reason"] == "Booked into Detention")
+    pending = sum(1 for r in rows if r["lift_reason"] == "")
+    assert data["totals"]["declined"] == declined == 9
+    assert data["totals"]["issued_outcomes"] == {"honored": honored, "declined": declined, "pending": pending,
+                                                 "other": len(rows) - honored - declined - pending}
+    assert any("no date of decline in the data" in c for c in data["caveats"])
+    assert any("could not be attributed to a county" in c for c in data["caveats"])
+    assert any("older FOIA export, which has no detainer IDs" in c for c in data["caveats"])

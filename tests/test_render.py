@@ -1,0 +1,54 @@
+"""Rendering safety: escaping, strict templates, a fetcher limited to the project's assets, warnings fail."""
+from __future__ import annotations
+
+import datetime as dt
+
+import jinja2
+import pytest
+
+from reports.render import TEMPLATES_DIR, RenderError, environment, render_pdf
+
+DAY = dt.date(2017, 3, 20)
+
+
+def page(body: str, head: str = "") -> str:
+    return f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>t</title>{head}</head><body>{body}</body></html>'
+
+
+def test_plain_page_renders_to_pdf():
+    assert render_pdf(page("<p>Hello</p>"), DAY).startswith(b"%PDF-")
+
+
+def test_pdf_bytes_are_reproducible():
+    assert render_pdf(page("<p>Same</p>"), DAY) == render_pdf(page("<p>Same</p>"), DAY)
+
+
+@pytest.mark.parametrize("html", [
+    page('<img src="file:///etc/passwd" alt="x">'),
+    page('<img src="http://example.com/tracker.png" alt="x">'),
+    page("", '<link rel="stylesheet" href="https://example.com/evil.css">'),
+    page('<img src="../../../etc/hostname" alt="x">'),
+])
+def test_fetcher_refuses_anything_but_project_assets(html):
+    with pytest.raises(RenderError):
+        render_pdf(html, DAY)
+
+
+def test_project_asset_and_data_url_are_allowed():
+    css = (TEMPLATES_DIR / "report.css").as_uri()
+    pixel = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+    assert render_pdf(page(f'<img src="{pixel}" alt="dot">', f'<link rel="stylesheet" href="{css}">'), DAY)
+
+
+def test_any_weasyprint_warning_fails_the_render():
+    with pytest.raises(RenderError, match="WeasyPrint warned"):
+        render_pdf(page("<p>x</p>", "<style>p { colour: red; }</style>"), DAY)
+
+
+def test_templates_escape_and_refuse_undefined():
+    env = environment()
+    template = env.from_string("<p>{{ name }}</p>")
+    assert template.render(name="<script>alert(1)</script>") == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"
+    with pytest.raises(jinja2.UndefinedError):
+        template.render()
+    assert env.get_template("report.html.j2").environment.autoescape is True
