@@ -148,3 +148,40 @@ def test_pa_2014_week_counts_match_the_csv(tmp_path):
     assert any("no date of decline in the data" in c for c in data["caveats"])
     assert any("could not be attributed to a county" in c for c in data["caveats"])
     assert any("older FOIA export, which has no detainer IDs" in c for c in data["caveats"])
+
+
+def _two_week_inputs(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "detainers.csv").write_text(
+        "Detainer ID,Facility,State,County FIPS,Date Issued,Outcome,Outcome Date\n"
+        "A1,Travis County Jail,TX,48453,2017-01-30,declined,2017-02-01\n"
+        "A2,Travis County Jail,TX,48453,2017-02-06,honored,2017-02-07\n"
+        "A3,Travis County Jail,TX,48453,2017-02-13,,\n", encoding="utf-8")
+
+
+def test_default_is_latest_complete_week_with_a_frozen_clock(tmp_path):
+    from reports.job import run_job
+    from reports.options import RunOptions
+
+    _two_week_inputs(tmp_path / "inputs")
+    # Wednesday 2017-02-15: the week of Feb 11-17 is not complete, so Feb 4-10 is the latest complete week
+    now = dt.datetime(2017, 2, 15, 6, 0, tzinfo=dt.timezone.utc)
+    result = run_job(RunOptions(inputs=tmp_path / "inputs", outputs=tmp_path / "out", staff=tmp_path / "st",
+                                settings=tmp_path / "settings.toml", now=now))
+    assert result.exit_code == 0, result.summary
+    assert [p.name for p in result.published] == ["2017-02-10"]
+    data = json.loads((tmp_path / "out" / "2017-02-10" / "report.json").read_text())
+    assert data["published"] == "2017-02-15"
+    assert data["totals"]["issued"] == 1 and data["totals"]["issued_outcomes"]["honored"] == 1
+
+
+def test_all_renders_every_week_with_data_and_index_lists_newest_first(tmp_path):
+    _two_week_inputs(tmp_path / "inputs")
+    result = generate("--inputs", tmp_path / "inputs", "--outputs", tmp_path / "out", "--staff", tmp_path / "st",
+                      "--all")
+    assert result.returncode == 0, result.stderr
+    weeks = sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir())
+    assert weeks == ["2017-02-03", "2017-02-10", "2017-02-17"]
+    index = (tmp_path / "out" / "index.html").read_text()
+    positions = [index.index(f'href="{w}/report.pdf"') for w in reversed(weeks)]
+    assert positions == sorted(positions)
