@@ -305,7 +305,10 @@ def _build_table(sheet: RawSheet, header_index: int, layout: Layout, matched: di
         else:
             first = next(c for c in row if not is_blank(c))
             status.append("total row" if isinstance(first, str) and TOTAL_ROW.match(first) else "")
-    has_required = [s == "" and any(i < len(r) and not is_blank(r[i]) for i in required_idx)
+    # A row holding a single text cell (a source line, a footnote) is not a record, even when
+    # that cell sits in a required column: after the last record it is a note below the data.
+    has_required = [s == "" and not _single_text_cell(r) and any(i < len(r) and not is_blank(r[i])
+                                                                for i in required_idx)
                     for s, r in zip(status, data)]
     last_data = max((i for i, flag in enumerate(has_required) if flag), default=-1)
     for i in range(last_data + 1, len(data)):
@@ -325,6 +328,11 @@ def _build_table(sheet: RawSheet, header_index: int, layout: Layout, matched: di
     table = SheetTable(sheet.file, sheet.sheet, sheet.mtime, layout, header_row, columns, headers,
                        sheet.date1904, record_rows, values, excluded)
     return table, problems
+
+
+def _single_text_cell(row: list) -> bool:
+    filled = [c for c in row if not is_blank(c)]
+    return len(filled) == 1 and isinstance(filled[0], str)
 
 
 def file_fingerprint(rel: str) -> str:

@@ -44,7 +44,8 @@ def resolve_duplicates(detainers: pd.DataFrame, problems: list[Problem], label=l
     repeated = live[live.duplicated(["source_file", "detainer_id"], keep=False)]
     for (_, _), group in repeated.groupby(["source_file", "detainer_id"], sort=False):
         first = group.iloc[0]
-        same = group[content].astype(str).eq(group[content].astype(str).iloc[0]).all(axis=1)
+        shown = group[content].map(_display)  # astype(str) keeps blanks as NaN, and NaN != NaN
+        same = shown.eq(shown.iloc[0]).all(axis=1)
         if same.all():
             for index, row in group.iloc[1:].iterrows():
                 detainers.at[index, "row_status"] = f"repeat of row {first.source_row}"
@@ -91,9 +92,10 @@ def build_facility_map(facilities: pd.DataFrame, problems: list[Problem], label=
     """(state, code) -> fips and (state, normalised name) -> fips; a facility with two counties is an error."""
     by_code: dict = {}
     by_name: dict = {}
-    live = facilities[facilities["row_status"] == "used"].copy()
-    live["_name"] = live["facility"].map(normalise_facility)
     for key_columns, target in ((["state", "facility_code"], by_code), (["state", "_name"], by_name)):
+        # Rows found in conflict by code map nothing by name either (and are reported once).
+        live = facilities[facilities["row_status"] == "used"].copy()
+        live["_name"] = live["facility"].map(normalise_facility)
         keyed = live.dropna(subset=key_columns)
         keyed = keyed[keyed[key_columns[1]] != ""]
         for key, group in keyed.groupby(key_columns, sort=False):

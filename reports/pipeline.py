@@ -131,6 +131,7 @@ def write_staff_reports(dataset: Dataset, staff_dir: Path, now: dt.datetime) -> 
     problems = pd.DataFrame([p.as_row() for p in dataset.problems],
                             columns=["severity", "code", "title", "file", "sheet", "row", "column", "value",
                                      "message", "help"])
+    problems["row"] = problems["row"].astype("Int64")  # "12", not "12.0", when some problems have no row
     for name, frame in (("problems.csv", problems), ("reconciliation.csv", dataset.reconciliation),
                         ("changes.csv", dataset.changes)):
         path = staff_dir / name

@@ -168,7 +168,9 @@ def _country_names() -> dict[str, str]:
                 text = getattr(country, attr, None)
                 if text:
                     _COUNTRY_NAMES.setdefault(normalise_value(text), getattr(country, "common_name", None) or country.name)
-        _COUNTRY_NAMES.update(CITIZENSHIP_ALIASES)
+        # An alias of an ISO country gets that country's label, so "KOREA, SOUTH" and "KOR" count together.
+        _COUNTRY_NAMES.update({key: _COUNTRY_NAMES.get(normalise_value(name), name)
+                               for key, name in CITIZENSHIP_ALIASES.items()})
     return _COUNTRY_NAMES
 
 
@@ -286,18 +288,22 @@ def _check_fips(table, frame, counties: Counties, problems, row_errors):
     if "county_fips" not in table.values:
         return
     label = table.column_label("county_fips")
+    unknown = []  # well-formed codes of no county: not a value, like a code that cannot be read
     for i, (fips, state) in enumerate(zip(frame["county_fips"], frame["state"])):
         if fips is None:
             continue
         where = dict(file=table.file, sheet=table.sheet, row=table.record_rows[i], column=label, value=fips)
         if fips not in counties.by_fips:
             row_errors[i] = True
+            unknown.append(i)
             problems.append(Problem("E303", message="no such county in the Census county list", **where))
         elif state is not None and STATES[state][0] != fips[:2]:
             row_errors[i] = True
             problems.append(Problem("E304", message=(
                 f"{fips} is {counties.by_fips[fips].name}, {counties.by_fips[fips].state}, "
                 f"but the row's State is {state}"), **where))
+    if unknown:
+        frame.loc[unknown, "county_fips"] = None
 
 
 def _check_detainer_dates(table, frame, problems, row_errors, notes):

@@ -1,0 +1,699 @@
+"""Ingest: every fixture case loaded with ``reports.pipeline.load_inputs``.
+
+Expected values come from the fixture content documented in tests/fixtures/make_fixtures.py
+(or, for the FOIA extract, are computed from the CSV with the csv module), never from a
+previous run of the code.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from ingest_helpers import (
+    BASE_MTIME,
+    FIXTURES,
+    copy_case,
+    day,
+    problem_keys,
+    reconciliation,
+    row_at,
+    used_by_id,
+)
+from reports import ingest, validate
+from reports.join import UNDETERMINED, suggest_county
+from reports.pipeline import load_inputs
+from reports.reference import load_counties
+from reports.schema import STATES
+
+W402 = ("W402", "(all files)", "", None, "", "")
+
+
+def load(case: str, tmp_path: Path, order: list[str] | None = None):
+    return load_inputs(copy_case(case, tmp_path / case, order))
+
+
+def raw_sheets(case: str, name: str):
+    path = FIXTURES / case / name
+    sheets, problems = ingest.read_file(path, name)
+    assert problems == []
+    return sheets
+
+
+def w402_message(dataset) -> str:
+    return next(p.message for p in dataset.problems if p.code == "W402")
+
+
+# --------------------------------------------------------------------------- reconciliation, every case
+
+# case -> {(file, sheet): (header row, rows read, used, {exclusion reason: count})}
+RECONCILIATION = {
+    "title_rows": {("weekly-detainers.xlsx", "Detainers"): (5, 6, 3, {"blank row": 1, "total row": 1,
+                                                                     "note below the data": 1})},
+    "serial_dates": {("serials.xlsx", "Detainers"): (1, 5, 5, {})},
+    "date1904": {("mac-1904.xlsx", "Detainers"): (1, 2, 2, {})},
+    "numeric_fips": {("fips.xlsx", "Detainers"): (1, 7, 4, {"error": 3})},
+    "bom_csv": {("detainers-utf8.csv", ""): (1, 3, 3, {})},
+    "cp1252_csv": {("detainers-excel.csv", ""): (1, 3, 3, {})},
+    "total_row": {("week.csv", ""): (1, 4, 3, {"total row": 1}),
+                  ("month.xlsx", "January"): (1, 5, 2, {"blank row": 1, "total row": 2})},
+    "merged_header": {("merged.xlsx", "Detainers"): (1, 2, 2, {})},
+    # week2.csv is the newer file (copy_case order below)
+    "duplicate_ids": {("week1.xlsx", "Detainers"): (1, 6, 1, {"error": 2, "repeat of an earlier row": 1,
+                                                              "superseded by week2.csv": 2}),
+                      ("week2.csv", ""): (1, 3, 3, {})},
+    "unknown_layout": {("workbook.xlsx", "Notes"): (None, 0, 0, {}),
+                       ("workbook.xlsx", "Old data"): (None, 0, 0, {}),
+                       ("workbook.xlsx", "Empty"): (None, 0, 0, {}),
+                       ("workbook.xlsx", "Partial"): (None, 0, 0, {})},
+    "ice_export": {("ice-detainers.xlsx", "Detainers"): (7, 7, 7, {})},
+    "foia_export": {("pa_first50.csv", ""): (1, 52, 52, {})},
+    "facilities": {("detainers.csv", ""): (1, 7, 7, {}),
+                   ("detainers-with-fips.csv", ""): (1, 1, 1, {}),
+                   ("facilities.xlsx", "By code"): (1, 5, 1, {"error": 4}),
+                   ("facilities.xlsx", "By name"): (1, 1, 1, {})},
+    "charges": {("charges.xlsx", "Charges"): (1, 5, 3, {"error": 2}),
+                ("detainers.csv", ""): (1, 4, 4, {})},
+    "bad_values": {("detainers.xlsx", "Detainers"): (1, 6, 2, {"error": 4}),
+                   ("charges.csv", ""): (1, 2, 1, {"error": 1})},
+}
+
+
+def physical_rows_below(path: Path, sheet: str, header_row: int) -> int:
+    """Rows below the header as another reader (openpyxl / csv) sees them."""
+    if path.suffix == ".csv":
+        with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
+            return len(list(csv.reader(handle))) - header_row
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return wb[sheet].max_row - header_row
+    finally:
+        wb.close()
+
+
+def test_every_case_has_a_reconciliation_entry():
+    assert sorted(RECONCILIATION) == sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", sorted(RECONCILIATION))
+def test_reconciliation(case, tmp_path):
+    dataset = load(case, tmp_path, order=["week1.xlsx", "week2.csv"])
+    got = reconciliation(dataset)
+    expected = RECONCILIATION[case]
+    assert set(got) == set(expected)
+    # every sheet of every file is in the reconciliation
+    folder = FIXTURES / case
+    sheets = set()
+    for path in folder.iterdir():
+        if path.suffix == ".csv":
+            sheets.add((path.name, ""))
+        else:
+            wb = openpyxl.load_workbook(path, read_only=True)
+            sheets |= {(path.name, s) for s in wb.sheetnames}
+            wb.close()
+    assert set(got) == sheets
+    for key, (header_row, rows_read, used, reasons) in expected.items():
+        line = got[key]
+        assert (line["rows_read"], line["used"], line["reasons"]) == (rows_read, used, reasons), key
+        assert line["rows_read"] == line["used"] + line["excluded"], key
+        assert line["excluded"] == sum(reasons.values()), key
+        if header_row is not None:
+            # rows read = every spreadsheet row below the header, each with exactly one status
+            assert rows_read == physical_rows_below(folder / key[0], key[1], header_row), key
+            status = dataset.row_status
+            mine = status[(status["source_file"] == key[0]) & (status["source_sheet"] == key[1])]
+            assert sorted(mine["source_row"]) == list(range(header_row + 1, header_row + 1 + rows_read)), key
+
+
+# --------------------------------------------------------------------------- title rows
+
+def test_title_rows_header_found_below_titles():
+    (sheet,) = raw_sheets("title_rows", "weekly-detainers.xlsx")
+    table, problems = ingest.recognise(sheet)
+    assert problems == []
+    assert table.header_row == 5
+    assert table.layout.name == "detainers (project template)"
+    assert table.record_rows == [6, 7, 8]
+    assert table.excluded == {9: "blank row", 10: "total row", 11: "note below the data"}
+
+
+def test_title_rows_values(tmp_path):
+    dataset = load("title_rows", tmp_path)
+    assert dataset.problems == []
+    assert dataset.notes == []
+    rows = used_by_id(dataset)
+    assert sorted(rows) == ["TR-1", "TR-2", "TR-3"]
+    got = {i: (r.source_row, r.facility, r.state, r.county_fips, r.county_name, r.date_issued, r.outcome,
+               r.outcome_date, r.citizenship, r.criminality, r.jurisdiction_source) for i, r in rows.items()}
+    assert got["TR-1"] == (6, "Travis County Jail", "TX", "48453", "Travis County", day("2017-01-28"), "declined",
+                           day("2017-02-01"), "Mexico", "convicted", "record")
+    assert got["TR-2"] == (7, "Travis County Jail", "TX", "48453", "Travis County", day("2017-01-29"), "honored",
+                           day("2017-01-31"), "Honduras", "pending charges", "record")
+    assert got["TR-3"][:7] == (8, "Clark County Detention Center", "NV", "32003", "Clark County",
+                               day("2017-01-30"), "pending")
+    assert pd.isna(got["TR-3"][7])
+    assert got["TR-3"][8:] == ("Guatemala", "none", "record")
+
+
+# --------------------------------------------------------------------------- dates
+
+def test_serial_dates(tmp_path):
+    dataset = load("serial_dates", tmp_path)
+    assert problem_keys(dataset) == [W402]
+    rows = used_by_id(dataset)
+    issued = {i: r.date_issued for i, r in rows.items()}
+    decided = {i: r.outcome_date for i, r in rows.items()}
+    assert issued == {"SD-1": day("2017-01-28"), "SD-2": day("2017-01-28"), "SD-3": day("2017-01-29"),
+                      "SD-4": day("2017-01-30"), "SD-5": day("2017-02-03")}
+    assert {i: d for i, d in decided.items() if i != "SD-5"} == {
+        "SD-1": day("2017-02-01"), "SD-2": day("2017-01-30"), "SD-3": day("2017-02-03"), "SD-4": day("2017-02-02")}
+    assert pd.isna(decided["SD-5"])
+    assert rows["SD-5"].outcome == "pending"
+
+
+def test_serial_dates_raw_cells_are_what_the_fixture_says():
+    """Guards the fixture itself: the General cells really are numbers, the text cells really text."""
+    (sheet,) = raw_sheets("serial_dates", "serials.xlsx")
+    assert sheet.date1904 is False
+    assert sheet.rows[1][3] == 42763 and isinstance(sheet.rows[1][3], float)
+    assert sheet.rows[3][5] == "2/3/2017"
+    assert sheet.rows[4][3] == "2017-01-30"
+
+
+def test_date1904(tmp_path):
+    (sheet,) = raw_sheets("date1904", "mac-1904.xlsx")
+    assert sheet.date1904 is True
+    assert sheet.rows[1][5] == 41305  # a plain number in a General cell
+    dataset = load("date1904", tmp_path)
+    rows = used_by_id(dataset)
+    assert (rows["MAC-1"].date_issued, rows["MAC-1"].outcome_date) == (day("2017-01-28"), day("2017-02-01"))
+    assert (rows["MAC-2"].date_issued, rows["MAC-2"].outcome_date) == (day("2017-01-28"), day("2017-02-03"))
+    assert [p.code for p in dataset.problems] == ["W402"]
+
+
+@pytest.mark.parametrize("value, date1904, expected", [
+    (42763, False, "2017-01-28"), (42763.99, False, "2017-01-28"), (41301, True, "2017-01-28"),
+    ("2017-01-28", False, "2017-01-28"), ("2017-01-28 13:45:00", False, "2017-01-28"),
+    ("2/3/2017", False, "2017-02-03"), ("28 Jan 2017", False, "2017-01-28"),
+])
+def test_parse_date(value, date1904, expected):
+    assert validate.parse_date(value, date1904).isoformat() == expected
+
+
+@pytest.mark.parametrize("value", ["31/31/2017", "2017-02-30", "yesterday", 12, "1850-01-01"])
+def test_parse_date_rejects(value):
+    with pytest.raises(validate.Invalid):
+        validate.parse_date(value)
+
+
+# --------------------------------------------------------------------------- FIPS
+
+def test_numeric_fips(tmp_path):
+    dataset = load("numeric_fips", tmp_path)
+    label = "D (County FIPS)"
+    assert problem_keys(dataset) == [
+        ("E303", "fips.xlsx", "Detainers", 5, label, "99999"),
+        ("E303", "fips.xlsx", "Detainers", 8, label, "ABC"),
+        ("E304", "fips.xlsx", "Detainers", 6, label, "06037"),
+    ]
+    e304 = next(p for p in dataset.problems if p.code == "E304")
+    assert e304.message == "06037 is Los Angeles County, CA, but the row's State is IL"
+    rows = used_by_id(dataset)
+    assert {i: (r.county_fips, r.county_name) for i, r in rows.items()} == {
+        "NF-1": ("06037", "Los Angeles County"), "NF-2": ("06037", "Los Angeles County"),
+        "NF-3": ("06037", "Los Angeles County"), "NF-6": ("01001", "Autauga County")}
+    for row in (5, 6, 8):
+        assert row_at(dataset.detainers, "fips.xlsx", row).row_status == "error"
+    # an invalid code is not carried on as if it were a county
+    assert row_at(dataset.detainers, "fips.xlsx", 5).county_name == UNDETERMINED
+
+
+def test_custom_format_fips_is_stored_as_a_number():
+    (sheet,) = raw_sheets("numeric_fips", "fips.xlsx")
+    assert sheet.rows[3][3] == 6037  # row 4: number formatted "00000", the reader sees 6037
+
+
+@pytest.mark.parametrize("value, expected", [(6037, "06037"), (6037.0, "06037"), ("06037", "06037"),
+                                             ("6037", "06037"), (" 42091 ", "42091"), ("42091.0", "42091")])
+def test_parse_fips(value, expected):
+    assert validate.parse_fips(value) == expected
+
+
+@pytest.mark.parametrize("value", ["ABC", 6037.5, "123", "420910"])
+def test_parse_fips_rejects(value):
+    with pytest.raises(validate.Invalid):
+        validate.parse_fips(value)
+
+
+# --------------------------------------------------------------------------- encodings, missing tokens
+
+def test_bom_csv(tmp_path):
+    (sheet,) = raw_sheets("bom_csv", "detainers-utf8.csv")
+    assert sheet.rows[0][0] == "Detainer ID"  # the BOM is not part of the first header
+    dataset = load("bom_csv", tmp_path)
+    assert dataset.problems == []  # "n/a", "NULL", "-" are missing values, not unrecognised ones
+    rows = used_by_id(dataset)
+    b1, b2, b3 = rows["BOM-1"], rows["BOM-2"], rows["BOM-3"]
+    assert (b1.facility, b1.city, b1.subject_id, b1.detainer_type) == ("Cañon City Jail", "Cañon City", "P-1", "I-247A")
+    assert (b1.facility_code, b1.aor, b1.most_serious_conviction) == (None, None, None)  # n/a, NULL, -
+    assert (b1.county_fips, b1.county_name, b1.outcome, b1.citizenship, b1.criminality) == (
+        "08043", "Fremont County", "declined", "Mexico", "convicted")
+    assert (b2.subject_id, b2.facility_code, b2.aor, b2.detainer_type) == (None, None, None, None)
+    assert (b2.state, b2.county_fips, b2.outcome, b2.outcome_detail) == ("CO", "08043", "honored",
+                                                                         "Booked into Detention")
+    assert (b2.citizenship, b2.criminality, b2.most_serious_conviction) == ("unknown", "unknown",
+                                                                             "Driving under the influence")
+    assert (b3.outcome, b3.outcome_detail, b3.citizenship, b3.criminality, b3.most_serious_conviction) == (
+        "pending", None, "unknown", "unknown", None)
+    assert pd.isna(b3.outcome_date)
+    assert (b3.facility_code, b3.aor, b3.county_name) == ("DENCOJL", "Denver", "Denver County")
+
+
+def test_cp1252_csv(tmp_path):
+    data = (FIXTURES / "cp1252_csv" / "detainers-excel.csv").read_bytes()
+    assert b"Ca\xf1on" in data and b"\x96" in data  # really Windows-1252 bytes
+    dataset = load("cp1252_csv", tmp_path)
+    rows = used_by_id(dataset)
+    assert {i: (r.facility, r.city, r.state) for i, r in rows.items()} == {
+        "WIN-1": ("Cañon City Jail", "Cañon City", "CO"),
+        "WIN-2": ("Peñasco Detention Center", "Peñasco", "NM"),
+        "WIN-3": ("Doña Ana County Detention Center – Las Cruces", "Las Cruces", "NM"),
+    }
+    assert problem_keys(dataset) == [W402]
+
+
+def test_decode_csv_bytes():
+    assert ingest.decode_csv_bytes("\ufeffCañon".encode("utf-8")) == "Cañon"
+    assert ingest.decode_csv_bytes("Cañon".encode("utf-8")) == "Cañon"
+    assert ingest.decode_csv_bytes("Peñasco – NM".encode("cp1252")) == "Peñasco – NM"
+
+
+# --------------------------------------------------------------------------- totals, merged headers
+
+def test_total_rows_are_not_records(tmp_path):
+    dataset = load("total_row", tmp_path)
+    assert sorted(used_by_id(dataset)) == ["TOT-1", "TOT-11", "TOT-12", "TOT-2", "TOT-3"]
+    assert len(dataset.detainers) == 5
+    status = dataset.row_status.set_index(["source_file", "source_row"])["row_status"].to_dict()
+    assert status[("week.csv", 5)] == "total row"
+    assert status[("month.xlsx", 4)] == "blank row"
+    assert status[("month.xlsx", 5)] == "total row"  # Subtotal
+    assert status[("month.xlsx", 6)] == "total row"  # Grand total
+    assert problem_keys(dataset) == [W402]
+
+
+def test_merged_header(tmp_path):
+    dataset = load("merged_header", tmp_path)
+    assert problem_keys(dataset) == [
+        ("W202", "merged.xlsx", "Detainers", 1, "G (Remarks)", ""),
+        ("W204", "merged.xlsx", "Detainers", 1, "C", ""),
+        W402,
+    ]
+    w204 = next(p for p in dataset.problems if p.code == "W204")
+    assert "merged cell" in w204.message
+    rows = used_by_id(dataset)
+    assert {i: (r.facility, r.state) for i, r in rows.items()} == {"MH-1": ("Berks County Jail", "PA"),
+                                                                  "MH-2": ("Berks County Jail", "PA")}
+
+
+# --------------------------------------------------------------------------- duplicates and updates
+
+def test_duplicates_within_a_file_and_newer_file_wins(tmp_path):
+    dataset = load("duplicate_ids", tmp_path, order=["week1.xlsx", "week2.csv"])  # week2 is newer
+    label = "A (Detainer ID)"
+    assert problem_keys(dataset, {"E401", "W401"}) == [
+        ("E401", "week1.xlsx", "Detainers", 3, label, "DUP-2"),
+        ("E401", "week1.xlsx", "Detainers", 4, label, "DUP-2"),
+        ("W401", "week1.xlsx", "Detainers", 6, label, "DUP-3"),
+    ]
+    assert next(p for p in dataset.problems if p.code == "W401").message == "same as row 5"
+    rows = used_by_id(dataset)
+    assert {i: (r.source_file, r.source_row) for i, r in rows.items()} == {
+        "DUP-1": ("week2.csv", 2), "DUP-3": ("week1.xlsx", 5), "DUP-4": ("week2.csv", 3), "DUP-5": ("week2.csv", 4)}
+    assert (rows["DUP-1"].outcome, rows["DUP-1"].outcome_date) == ("declined", day("2017-02-02"))
+    statuses = {r: row_at(dataset.detainers, "week1.xlsx", r).row_status for r in range(2, 8)}
+    assert statuses == {2: "superseded by week2.csv", 3: "error", 4: "error", 5: "used", 6: "repeat of row 5",
+                        7: "superseded by week2.csv"}
+    changes = {(c.detainer_id, c.field, c.old_value, c.new_value, c.old_file, c.old_row, c.new_file, c.new_row)
+               for c in dataset.changes.itertuples(index=False)}
+    assert changes == {
+        ("DUP-1", "outcome", "pending", "declined", "week1.xlsx", 2, "week2.csv", 2),
+        ("DUP-1", "outcome_detail", "Pending", "Declined", "week1.xlsx", 2, "week2.csv", 2),
+        ("DUP-1", "outcome_date", "", "2017-02-02", "week1.xlsx", 2, "week2.csv", 2),
+    }  # DUP-4 is the same in both files: superseded, but no change to log
+    assert "4 facilities with 4 detainers" in w402_message(dataset)
+
+
+def test_duplicates_older_csv_loses(tmp_path):
+    dataset = load("duplicate_ids", tmp_path, order=["week2.csv", "week1.xlsx"])  # week1 is newer
+    rows = used_by_id(dataset)
+    assert {i: (r.source_file, r.source_row) for i, r in rows.items()} == {
+        "DUP-1": ("week1.xlsx", 2), "DUP-3": ("week1.xlsx", 5), "DUP-4": ("week1.xlsx", 7), "DUP-5": ("week2.csv", 4)}
+    assert rows["DUP-1"].outcome == "pending" and pd.isna(rows["DUP-1"].outcome_date)
+    changes = {(c.detainer_id, c.field, c.old_value, c.new_value, c.old_file, c.new_file)
+               for c in dataset.changes.itertuples(index=False)}
+    assert changes == {
+        ("DUP-1", "outcome", "declined", "pending", "week2.csv", "week1.xlsx"),
+        ("DUP-1", "outcome_detail", "Declined", "Pending", "week2.csv", "week1.xlsx"),
+        ("DUP-1", "outcome_date", "2017-02-02", "", "week2.csv", "week1.xlsx"),
+    }
+    got = reconciliation(dataset)
+    assert (got[("week1.xlsx", "Detainers")]["used"], got[("week1.xlsx", "Detainers")]["reasons"]) == (
+        3, {"error": 2, "repeat of an earlier row": 1})
+    assert (got[("week2.csv", "")]["used"], got[("week2.csv", "")]["reasons"]) == (
+        1, {"superseded by week1.xlsx": 2})
+
+
+# --------------------------------------------------------------------------- sheets not read
+
+def test_unknown_layout(tmp_path):
+    dataset = load("unknown_layout", tmp_path)
+    assert problem_keys(dataset) == [
+        ("E201", "workbook.xlsx", "Partial", 2, "", ""),
+        ("W201", "workbook.xlsx", "Notes", None, "", ""),
+        ("W203", "workbook.xlsx", "Old data", None, "", ""),
+        ("W205", "workbook.xlsx", "Empty", None, "", ""),
+    ]
+    e201 = next(p for p in dataset.problems if p.code == "E201")
+    assert e201.message == "looks like a detainers table (detainers (project template)) but has no 'Outcome' column"
+    assert len(dataset.detainers) == 0  # the hidden sheet's row is not counted
+    layouts = {k[1]: v["layout"] for k, v in reconciliation(dataset).items()}
+    assert layouts == {"Notes": "not recognised", "Old data": "hidden, not read", "Empty": "not recognised",
+                       "Partial": "not recognised"}
+
+
+# --------------------------------------------------------------------------- ICE export
+
+ICE_FILE = "ice-detainers.xlsx"
+
+
+def test_ice_export_layout_and_problems(tmp_path):
+    (sheet,) = raw_sheets("ice_export", ICE_FILE)
+    table, _ = ingest.recognise(sheet)
+    assert (table.layout.name, table.header_row, table.record_rows) == ("ICE detainer export", 7, list(range(8, 15)))
+    dataset = load("ice_export", tmp_path)
+    assert problem_keys(dataset) == [
+        ("W202", ICE_FILE, "Detainers", 7, "H (Birth Country), I (Gender), K (Detainer Prep Threat Level), "
+         "M (MSC Charge Code), P (Case Status), R (EID Subject ID), S (Alien File Number Flag), "
+         "T (Sex Offender Flag)", ""),
+        ("W301", ICE_FILE, "Detainers", 11, "G (Citizenship Country)", "ATLANTIS"),
+        ("W302", ICE_FILE, "Detainers", 12, "J (Detainer Prepared Criminality)", "Suspected Gang Member"),
+        W402,
+    ]
+    assert dataset.notes == [
+        f"{ICE_FILE}, sheet 'Detainers' (ICE detainer export) has no outcome dates: its declines are "
+        "attributed to the date the detainer was issued.",
+        f"{ICE_FILE}, sheet 'Detainers' (ICE detainer export) has no detainer ID column: IDs are derived from "
+        "the subject, prepare date, facility and detainer type.",
+    ]
+
+
+def test_ice_export_values(tmp_path):
+    dataset = load("ice_export", tmp_path)
+    frame = dataset.used("detainers")
+    assert len(frame) == 7
+    got = {r.source_row: (r.outcome, r.outcome_detail, r.criminality, r.citizenship, r.state, r.date_issued)
+           for r in frame.itertuples(index=False)}
+    assert got == {
+        8: ("declined", "Detainer Declined by LEA", "convicted", "Mexico", "TX", day("2017-01-28")),
+        9: ("honored", "Booked into Detention", "pending charges", "Honduras", "TX", day("2017-01-28")),
+        10: ("pending", None, "none", "South Korea", "TX", day("2017-01-29")),
+        11: ("other", "Transferred", "convicted", "unknown", "CA", day("2017-01-30")),
+        12: ("declined", "Detainer Declined by LEA", "unknown", "Guatemala", "TX", day("2017-01-31")),
+        13: ("honored", "Booked into Detention", "pending charges", "El Salvador", "TX", day("2017-02-01")),
+        14: ("honored", "Booked into Detention", "pending charges", "El Salvador", "TX", day("2017-02-01")),
+    }
+    first = row_at(frame, ICE_FILE, 8)
+    assert (first.facility, first.facility_code, first.city, first.aor, first.most_serious_conviction,
+            first.detainer_type, first.subject_id) == (
+        "HARRIS COUNTY JAIL", "HARRITX", "HOUSTON", "Houston Area of Responsibility",
+        "Driving Under Influence Liquor", "I-247A Immigration Detainer - Notice of Action", "U-0001")
+    # no outcome date column: a decided detainer is dated by its issue date, a pending one has none
+    assert first.outcome_date == day("2017-01-28")
+    assert pd.isna(row_at(frame, ICE_FILE, 10).outcome_date)
+    assert set(frame["outcome_date_source"]) == {"issue date (no outcome date in layout)"}
+
+
+def test_ice_export_derived_ids(tmp_path):
+    first = load("ice_export", tmp_path / "a")
+    second = load("ice_export", tmp_path / "b")
+    ids = first.detainers.set_index("source_row")["detainer_id"].to_dict()
+    assert ids == second.detainers.set_index("source_row")["detainer_id"].to_dict()  # stable across loads
+    assert len(set(ids.values())) == 7  # identical rows 13 and 14 are still two detainers
+    assert all(i.startswith("ice-") for i in ids.values())
+    assert ids[13].rsplit("-", 1)[0] == ids[14].rsplit("-", 1)[0]
+    assert {ids[13].rsplit("-", 1)[1], ids[14].rsplit("-", 1)[1]} == {"1", "2"}
+    assert not any("U-000" in i for i in ids.values())  # the subject identifier is not readable in the ID
+    # the ID depends on the record, not on the file name
+    renamed = tmp_path / "renamed"
+    renamed.mkdir()
+    shutil.copy(FIXTURES / "ice_export" / ICE_FILE, renamed / "export-2017-02-01.xlsx")
+    again = load_inputs(renamed).detainers.set_index("source_row")["detainer_id"].to_dict()
+    assert again == ids
+
+
+def test_ice_export_newer_export_updates_the_same_detainers(tmp_path):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    shutil.copy(FIXTURES / "ice_export" / ICE_FILE, inputs / "week1.xlsx")
+    wb = openpyxl.load_workbook(FIXTURES / "ice_export" / ICE_FILE)
+    ws = wb["Detainers"]
+    assert ws["N7"].value == "Detainer Lift Reason" and ws["N10"].value is None
+    ws["N10"] = "Detainer Declined by LEA"  # the pending detainer of row 10 was declined since
+    wb.save(inputs / "week2.xlsx")
+    os.utime(inputs / "week1.xlsx", (BASE_MTIME, BASE_MTIME))
+    os.utime(inputs / "week2.xlsx", (BASE_MTIME + 86400, BASE_MTIME + 86400))
+    dataset = load_inputs(inputs)
+    used = dataset.used("detainers")
+    assert len(used) == 7 and set(used["source_file"]) == {"week2.xlsx"}
+    changed_id = row_at(used, "week2.xlsx", 10).detainer_id
+    changes = {(c.detainer_id, c.field, c.old_value, c.new_value) for c in dataset.changes.itertuples(index=False)}
+    assert changes == {
+        (changed_id, "outcome", "pending", "declined"),
+        (changed_id, "outcome_detail", "", "Detainer Declined by LEA"),
+        (changed_id, "outcome_date", "", "2017-01-29"),
+    }
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1 Convicted Criminal", "convicted"), ("2 Pending Criminal Charges", "pending charges"),
+    ("3 Other Immigration Violator", "none"), ("convicted", "convicted"), ("No criminal record", "none"),
+])
+def test_criminality_vocabulary(text, expected):
+    assert validate.parse_criminality(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Detainer Declined by LEA", "declined"), ("Booked into Detention", "honored"), ("", "pending"),
+    ("Transferred", "other"), ("Case Closed", "other"), ("Lifted - Lack of Funds", "other"),
+    ("declined", "declined"), ("Honoured", "honored"),
+])
+def test_outcome_vocabulary(text, expected):
+    assert validate.parse_outcome(text) == expected
+
+
+def test_citizenship_spellings_of_one_country_count_together():
+    for spellings in (["KOREA, SOUTH", "KOR", "South Korea"], ["VIETNAM", "VNM", "Viet Nam"],
+                      ["IRAN", "IRN"], ["CHINA, PEOPLES REPUBLIC OF", "CHN", "China"], ["MEXICO", "MEX"]):
+        assert len({validate.parse_citizenship(s) for s in spellings}) == 1, spellings
+    with pytest.raises(validate.Unrecognised):
+        validate.parse_citizenship("ATLANTIS")
+
+
+# --------------------------------------------------------------------------- older FOIA export
+
+FOIA_FILE = "pa_first50.csv"
+BRIEF_OUTCOMES = {"Detainer Declined by LEA": "declined", "Booked into Detention": "honored", "": "pending"}
+
+
+def foia_csv_rows() -> list[dict]:
+    with open(FIXTURES / "foia_export" / FOIA_FILE, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_foia_export_counts_every_row(tmp_path):
+    source = foia_csv_rows()
+    assert len(source) == 52
+    assert source[-1] == source[-2]  # the two appended lines are identical
+    dataset = load("foia_export", tmp_path)
+    used = dataset.used("detainers")
+    assert len(used) == 52 and len(dataset.detainers) == 52
+    assert used["detainer_id"].is_unique
+    expected = pd.Series([BRIEF_OUTCOMES.get(r["lift_reason"], "other") for r in source]).value_counts().to_dict()
+    assert used["outcome"].value_counts().to_dict() == expected
+    assert expected["declined"] == 2
+    for line, r in enumerate(source, start=2):  # every record, by its CSV line number
+        row = row_at(used, FOIA_FILE, line)
+        assert row.facility == r["det_facility"] and row.city == r["city"] and row.state == "PA"
+        assert row.date_issued == day(r["date"][:10])
+        assert row.outcome_detail == (r["lift_reason"] or None)
+        assert (row.detainer_type or "") == r["detainer_type"]
+    facilities = {r["det_facility"] for r in source}
+    assert problem_keys(dataset) == [W402]
+    assert w402_message(dataset).startswith(f"{len(facilities)} facilities with 52 detainers have no county")
+
+
+def test_foia_export_notes(tmp_path):
+    dataset = load("foia_export", tmp_path)
+    assert dataset.notes == [
+        f"{FOIA_FILE} (older FOIA detainer export) has no outcome dates: its declines are attributed to the date "
+        "the detainer was issued.",
+        f"{FOIA_FILE} (older FOIA detainer export) has no detainer or subject IDs: identical rows are counted as "
+        "separate detainers, and duplicates across files cannot be detected.",
+    ]
+
+
+def test_foia_export_same_rows_in_two_files_are_never_merged(tmp_path):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    shutil.copy(FIXTURES / "foia_export" / FOIA_FILE, inputs / "a.csv")
+    shutil.copy(FIXTURES / "foia_export" / FOIA_FILE, inputs / "b.csv")
+    dataset = load_inputs(inputs)
+    assert len(dataset.used("detainers")) == 104
+    assert dataset.changes.empty
+    assert dataset.errors == []
+
+
+# --------------------------------------------------------------------------- jurisdictions
+
+def test_facilities_jurisdictions(tmp_path):
+    dataset = load("facilities", tmp_path)
+    rows = used_by_id(dataset)
+    got = {i: (r.county_fips, r.jurisdiction_source, r.county_name) for i, r in rows.items()}
+    undetermined = (None, "none", UNDETERMINED)
+    assert got == {
+        "FIPS-1": ("42011", "record", "Berks County"),
+        "FAC-1": ("42011", "facility code", "Berks County"),
+        "FAC-2": ("42077", "facility name", "Lehigh County"),
+        "FAC-3": undetermined, "FAC-4": undetermined, "FAC-5": undetermined,
+        "FAC-6": undetermined,  # its code is mapped to two counties: no guess, by code or by name
+        "FAC-7": undetermined,
+    }
+    label = "D (County FIPS)"
+    assert problem_keys(dataset) == [
+        ("E402", "facilities.xlsx", "By code", 3, label, "42043"),
+        ("E402", "facilities.xlsx", "By code", 4, label, "42041"),
+        ("E402", "facilities.xlsx", "By code", 5, label, "42017"),
+        ("E402", "facilities.xlsx", "By code", 6, label, "42019"),
+        W402,
+    ]
+    messages = {p.row: p.message for p in dataset.problems if p.code == "E402"}
+    assert messages[3] == "Dauphin County Prison (PA) is mapped to 42041, 42043"
+    assert messages[5] == "Bucks County Jail (PA) is mapped to 42017, 42019"
+    assert w402_message(dataset).startswith("4 facilities with 5 detainers have no county")
+
+
+def test_facilities_unmapped_review(tmp_path):
+    dataset = load("facilities", tmp_path)
+    review = [(r["Facility"], r["Facility Code"], r["City"], r["State"], r["Detainers"],
+               r["Suggested County FIPS"], r["Suggested County"]) for r in dataset.unmapped.to_dict("records")]
+    assert review == [
+        ("MONTGOMERY CNTY JAIL, PA", "", "NORRISTOWN", "PA", 2, "42091", "Montgomery County, PA"),
+        ("DAUPHIN COUNTY PRISON", "DAUPHPA", "HARRISBURG", "PA", 1, "42043", "Dauphin County, PA"),
+        ("FRANKLIN CNTY JAIL", "", "CHAMBERSBURG", "PA", 1, "42055", "Franklin County, PA"),
+        ("LEWISBURG U.S. PEN.", "", "LEWISBURG", "PA", 1, "", ""),
+    ]
+
+
+def test_suggest_county_stays_in_the_facility_state():
+    counties = load_counties()
+    assert suggest_county("MONTGOMERY CNTY JAIL, PA", "PA", counties)[0] == "42091"
+    assert suggest_county("LEWISBURG U.S. PEN.", "PA", counties)[0] is None
+    assert suggest_county("FRANKLIN CNTY JAIL", "PA", counties)[0] == "42055"
+    franklins = {c.state: c.fips for c in counties.by_fips.values() if c.name == "Franklin County"}
+    assert len(franklins) > 20
+    for state, fips in franklins.items():
+        got, basis = suggest_county("FRANKLIN CNTY JAIL", state, counties)
+        if state == "VA":  # Franklin County and Franklin city: ambiguous, so no guess
+            assert got is None and basis.startswith("name matches several counties")
+        else:
+            assert got == fips, state
+    # a state without a Franklin County gets no suggestion at all (never another state's Franklin)
+    for state in set(STATES) - set(franklins):
+        got = suggest_county("FRANKLIN CNTY JAIL", state, counties)[0]
+        assert got is None or got[:2] == STATES[state][0]
+    fips, basis = suggest_county("BUCKS MONTGOMERY JOINT JAIL", "PA", counties)
+    assert fips is None and basis.startswith("name matches several counties")
+
+
+# --------------------------------------------------------------------------- charges
+
+def test_charges_linking(tmp_path):
+    dataset = load("charges", tmp_path)
+    assert problem_keys(dataset) == [
+        ("E403", "charges.xlsx", "Charges", 4, "A (Subject ID)", "P-3"),
+        ("E403", "charges.xlsx", "Charges", 5, "B (Detainer ID)", "CHD-3"),
+    ]
+    charges = dataset.charges
+    got = {r.source_row: (r.row_status, r.linked_detainer_id, r.declined_county_fips, r.subsequent)
+           for r in charges.itertuples(index=False)}
+    assert got == {
+        2: ("used", "CHD-1", "48453", True),  # by Subject ID; arrested after the decline
+        3: ("used", "CHD-2", "48453", False),  # by Detainer ID; arrested before the decline
+        4: ("error", None, None, False),
+        5: ("error", None, None, False),
+        6: ("used", "CHD-4", "48201", False),  # arrested the day of the decline: not later
+    }
+    assert row_at(charges, "charges.xlsx", 2).declined_date == day("2017-01-28")
+    assert row_at(charges, "charges.xlsx", 6).declined_date == day("2017-01-30")
+    assert [row_at(charges, "charges.xlsx", r).status for r in (2, 3, 5, 6)] == [
+        "pending", "convicted", "dismissed", "acquitted"]
+
+
+# --------------------------------------------------------------------------- bad values
+
+def test_bad_values(tmp_path):
+    dataset = load("bad_values", tmp_path)
+    x = ("detainers.xlsx", "Detainers")
+    assert problem_keys(dataset) == [
+        ("E301", *x, 2, "B (Facility)", ""),
+        ("E302", *x, 3, "D (Date Issued)", "31/31/2017"),
+        ("E305", *x, 4, "C (State)", "Atlantis"),
+        ("E306", "charges.csv", "", 2, "F (Status)", "maybe"),
+        ("E307", *x, 5, "F (Outcome Date)", "2017-01-30"),
+        ("W303", *x, 6, "F (Outcome Date)", ""),
+        W402,
+    ]
+    assert next(p for p in dataset.problems if p.code == "E307").message == "issued 2017-02-01"
+    assert {r.detainer_id: r.row_status for r in dataset.detainers.itertuples(index=False)} == {
+        "BAD-1": "error", "BAD-2": "error", "BAD-3": "error", "BAD-4": "error", "BAD-5": "used", "BAD-6": "used"}
+    bad5 = used_by_id(dataset)["BAD-5"]
+    assert (bad5.outcome, bad5.outcome_date, bad5.outcome_date_source) == (
+        "declined", day("2017-02-01"), "issue date (outcome date blank)")
+    assert dataset.notes == ["detainers.xlsx, sheet 'Detainers': 1 declined detainer(s) have no outcome date and "
+                             "are attributed to the date they were issued."]
+    charge = row_at(dataset.charges, "charges.csv", 3)
+    assert (charge.row_status, charge.linked_detainer_id, charge.subsequent) == ("used", "BAD-6", True)
+
+
+# --------------------------------------------------------------------------- files that are not read
+
+def test_other_files_in_inputs_are_reported_not_read(tmp_path):
+    inputs = copy_case("cp1252_csv", tmp_path / "inputs")
+    (inputs / "notes.txt").write_text("remember to check Travis County\n")
+    (inputs / "~$week.xlsx").write_bytes(b"lock")
+    (inputs / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    (inputs / ".DS_Store").write_bytes(b"\0")
+    dataset = load_inputs(inputs)
+    assert problem_keys(dataset, {"W101", "E101"}) == [
+        ("E101", "old.xls", "", None, "", ""),
+        ("W101", "notes.txt", "", None, "", ""),
+        ("W101", "~$week.xlsx", "", None, "", ""),
+    ]
+    assert [p.code for p in dataset.errors] == ["E101"]
+    assert dataset.files == ["detainers-excel.csv"]
+    assert len(dataset.used("detainers")) == 3
+
+
+def test_not_a_zip_is_e101(tmp_path):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    (inputs / "broken.xlsx").write_bytes(b"this is not a spreadsheet")
+    dataset = load_inputs(inputs)
+    assert problem_keys(dataset) == [("E101", "broken.xlsx", "", None, "", "")]
+    assert reconciliation(dataset)[("broken.xlsx", "")]["layout"] == "not read"
