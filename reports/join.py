@@ -23,14 +23,19 @@ def normalise_facility(name) -> str:
 
 def combine(sheets: list[ValidatedSheet], kind: str) -> pd.DataFrame:
     frames = [s.frame.assign(_mtime=s.table.mtime) for s in sheets if s.table.kind == kind]
-    if not frames:
-        columns = ["source_file", "source_sheet", "source_row", *[c.field for c in KINDS[kind].columns], "row_status"]
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns + ["_mtime"]})
+    if not frames:  # no sheet of this kind: an empty frame with the columns and types a sheet would give
+        columns = {"source_file": object, "source_sheet": object, "source_row": "int64", "source_layout": object}
+        columns.update({c.field: "datetime64[s]" if c.type == "date" else object for c in KINDS[kind].columns})
+        if kind == "detainers":
+            columns.update({"outcome_detail": object, "outcome_date_source": object})
+        columns.update({"row_status": object, "_mtime": float})
+        return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
     return pd.concat(frames, ignore_index=True)
 
 
 def _content_columns(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if c not in ("source_file", "source_sheet", "source_row", "row_status", "_mtime")]
+    return [c for c in frame.columns
+            if c not in ("source_file", "source_sheet", "source_row", "source_layout", "row_status", "_mtime")]
 
 
 def resolve_duplicates(detainers: pd.DataFrame, problems: list[Problem], label=lambda row, field: field) -> pd.DataFrame:

@@ -216,6 +216,7 @@ def validate_sheet(table: SheetTable, counties: Counties) -> ValidatedSheet:
         "source_file": pd.Series([table.file] * n, dtype=object),
         "source_sheet": pd.Series([table.sheet] * n, dtype=object),
         "source_row": pd.Series(table.record_rows, dtype="int64"),
+        "source_layout": pd.Series([table.layout.name] * n, dtype=object),
     })
     where = dict(file=table.file, sheet=table.sheet)
 
