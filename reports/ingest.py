@@ -307,10 +307,10 @@ def _build_table(sheet: RawSheet, header_index: int, layout: Layout, matched: di
             status.append("total row" if isinstance(first, str) and TOTAL_ROW.match(first) else "")
     # A row holding a single text cell (a source line, a footnote) is not a record, even when
     # that cell sits in a required column: after the last record it is a note below the data.
-    has_required = [s == "" and not _single_text_cell(r) and any(i < len(r) and not is_blank(r[i])
-                                                                for i in required_idx)
-                    for s, r in zip(status, data)]
-    last_data = max((i for i, flag in enumerate(has_required) if flag), default=-1)
+    # Scanning back from the end keeps the whole-row check to the few rows below the data.
+    last_data = next((i for i in range(len(data) - 1, -1, -1)
+                      if status[i] == "" and any(j < len(data[i]) and not is_blank(data[i][j]) for j in required_idx)
+                      and not _single_text_cell(data[i])), -1)
     for i in range(last_data + 1, len(data)):
         if status[i] == "":
             status[i] = "note below the data"

@@ -5,6 +5,7 @@ row keeps a ``row_status`` ("used" or the reason it was not used).
 """
 from __future__ import annotations
 
+import functools
 import re
 
 import pandas as pd
@@ -149,8 +150,12 @@ def unmapped_facilities(detainers: pd.DataFrame, counties: Counties) -> pd.DataF
                .agg(detainers=("source_row", "size"), city=("city", "first")).reset_index()
                .sort_values(["detainers", "facility"], ascending=[False, True]))
     rows = []
+    suggestions: dict = {}
     for r in grouped.itertuples(index=False):
-        fips, basis = suggest_county(r.facility, r.state, counties)
+        key = (r.facility, r.state)
+        if key not in suggestions:
+            suggestions[key] = suggest_county(r.facility, r.state, counties)
+        fips, basis = suggestions[key]
         rows.append({"Facility": r.facility, "Facility Code": r.facility_code, "City": r.city, "State": r.state,
                      "Detainers": int(r.detainers), "Suggested County FIPS": fips or "",
                      "Suggested County": counties.by_fips[fips].label if fips else "", "Basis": basis})
@@ -161,12 +166,16 @@ _WORDS = re.compile(r"[A-Z]+")
 COUNTY_MARKERS = {"COUNTY", "CNTY", "CO", "CTY", "PARISH"}
 
 
+@functools.lru_cache(maxsize=None)
+def _county_words(counties: Counties, state: str) -> tuple:
+    return tuple((c, _WORDS.findall(c.base_name.upper())) for c in counties.in_state(state))
+
+
 def suggest_county(facility: str, state: str, counties: Counties) -> tuple[str | None, str]:
     """A county of the facility's own state whose name appears in the facility name, only if exactly one."""
     words = _WORDS.findall(str(facility).upper())
     matches = []
-    for county in counties.in_state(state):
-        target = _WORDS.findall(county.base_name.upper())
+    for county, target in _county_words(counties, state):
         for start in range(len(words) - len(target) + 1):
             if words[start:start + len(target)] == target:
                 followed = start + len(target) < len(words) and words[start + len(target)] in COUNTY_MARKERS
@@ -187,7 +196,9 @@ def link_charges(charges: pd.DataFrame, detainers: pd.DataFrame, problems: list[
     declined = detainers[(detainers["row_status"] == "used") & (detainers["outcome"] == "declined")]
     by_id = declined.set_index("detainer_id", drop=False)
     by_id = by_id[~by_id.index.duplicated()]
-    by_subject = {s: g.sort_values("outcome_date") for s, g in declined.dropna(subset=["subject_id"]).groupby("subject_id")}
+    with_subject = declined.dropna(subset=["subject_id"]).sort_values("outcome_date")
+    by_subject = {s: with_subject.iloc[positions]
+                  for s, positions in with_subject.groupby("subject_id").indices.items()} if len(charges) else {}
     linked = charges.copy()
     for column in ("linked_detainer_id", "declined_county_fips", "declined_state", "declined_date"):
         linked[column] = None

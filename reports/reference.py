@@ -32,7 +32,7 @@ class County:
         return f"{self.name}, {self.state}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity, so per-state lookups can be cached
 class Counties:
     by_fips: dict[str, County]
 

@@ -228,7 +228,7 @@ def validate_sheet(table: SheetTable, counties: Counties) -> ValidatedSheet:
         raw = table.values[column.field]
         parser = PARSERS[column.type]
         parsed_by_value: dict = {}
-        for value in set(map(_hashable, raw)):
+        for value in set(raw):
             if is_missing(value):
                 parsed_by_value[value] = ("missing", MISSING_DEFAULT.get(column.type))
                 continue
@@ -239,12 +239,12 @@ def validate_sheet(table: SheetTable, counties: Counties) -> ValidatedSheet:
                 parsed_by_value[value] = ("error", str(exc))
             except Unrecognised as exc:
                 parsed_by_value[value] = ("warning", str(exc))
-        outcomes = [parsed_by_value[_hashable(v)] for v in raw]
+        outcomes = [parsed_by_value[v] for v in raw]
         values = [result if state in ("ok", "missing") else None for state, result in outcomes]
         label = table.column_label(column.field)
         flagged = {value for value, (state, _) in parsed_by_value.items()
                    if state in ("error", "warning") or (state == "missing" and column.required)}
-        for i in (i for i, v in enumerate(raw) if _hashable(v) in flagged) if flagged else ():
+        for i in (i for i, v in enumerate(raw) if v in flagged) if flagged else ():
             state, result = outcomes[i]
             if state == "missing":
                 if column.required and column.type != "outcome":
@@ -279,10 +279,6 @@ def validate_sheet(table: SheetTable, counties: Counties) -> ValidatedSheet:
 
 def _sheet_suffix(table: SheetTable) -> str:
     return f", sheet {table.sheet!r}" if table.sheet else ""
-
-
-def _hashable(value):
-    return value if not isinstance(value, list) else tuple(value)
 
 
 def _check_fips(table, frame, counties: Counties, problems, row_errors):
