@@ -184,7 +184,7 @@ def read_workbook(path: Path, rel: str) -> tuple[list[RawSheet], list[Problem]]:
             hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
             sheet = workbook.get_sheet_by_name(meta.name)
             # skip_empty_area=False keeps rows[i] == spreadsheet row i + 1
-            rows = [] if hidden else sheet.to_python(skip_empty_area=False)
+            rows = sheet.to_python(skip_empty_area=False)  # hidden sheets too: their rows are reconciled
             merged = [] if hidden else (sheet.merged_cell_ranges or [])
             sheets.append(RawSheet(rel, meta.name, rows, mtime, date1904, hidden, merged))
     except Exception as exc:

@@ -62,8 +62,12 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None) -> Dataset:
             table, sheet_problems = ingest.recognise(raw)
             problems += sheet_problems
             if table is None:
-                sheet_rows.append({"file": rel, "sheet": raw.sheet, "kind": "",
-                                   "layout": "hidden, not read" if raw.hidden else "not recognised"})
+                reason = "hidden sheet, not read" if raw.hidden else "sheet not recognised"
+                sheet_rows.append({"file": rel, "sheet": raw.sheet, "kind": "", "layout": reason})
+                # every non-blank row is still accounted for, as excluded with the sheet's reason
+                excluded_rows += [{"source_file": rel, "source_sheet": raw.sheet, "source_row": i + 1,
+                                   "row_status": reason} for i, row in enumerate(raw.rows)
+                                  if not all(ingest.is_blank(c) for c in row)]
                 continue
             tables[(table.file, table.sheet)] = table
             sheet_rows.append({"file": rel, "sheet": raw.sheet, "kind": table.kind, "layout": table.layout.name})
@@ -187,7 +191,7 @@ def format_reconciliation(reconciliation: pd.DataFrame) -> list[str]:
     for r in reconciliation.itertuples(index=False):
         where = r.file + (f" [{r.sheet}]" if r.sheet else "")
         if not r.kind:
-            lines.append(f"  {where}: {r.layout}")
+            lines.append(f"  {where}: {r.layout}: {r.rows_read:,} non-blank row(s), none used")
             continue
         reasons = f" ({r.excluded_reasons})" if r.excluded_reasons else ""
         lines.append(f"  {where}: {r.kind}, {r.layout}: {r.rows_read:,} read, {r.used:,} used, "

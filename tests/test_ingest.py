@@ -67,10 +67,11 @@ RECONCILIATION = {
     "duplicate_ids": {("week1.xlsx", "Detainers"): (1, 6, 1, {"error": 2, "repeat of an earlier row": 1,
                                                               "superseded by week2.csv": 2}),
                       ("week2.csv", ""): (1, 3, 3, {})},
-    "unknown_layout": {("workbook.xlsx", "Notes"): (None, 0, 0, {}),
-                       ("workbook.xlsx", "Old data"): (None, 0, 0, {}),
+    # rows of sheets that are not read are still accounted for, as excluded with the sheet's reason
+    "unknown_layout": {("workbook.xlsx", "Notes"): (None, 3, 0, {"sheet not recognised": 3}),
+                       ("workbook.xlsx", "Old data"): (None, 2, 0, {"hidden sheet, not read": 2}),
                        ("workbook.xlsx", "Empty"): (None, 0, 0, {}),
-                       ("workbook.xlsx", "Partial"): (None, 0, 0, {})},
+                       ("workbook.xlsx", "Partial"): (None, 4, 0, {"sheet not recognised": 4})},
     "ice_export": {("ice-detainers.xlsx", "Detainers"): (7, 7, 7, {})},
     "foia_export": {("pa_first50.csv", ""): (1, 52, 52, {})},
     "facilities": {("detainers.csv", ""): (1, 7, 7, {}),
@@ -383,8 +384,8 @@ def test_unknown_layout(tmp_path):
     assert e201.message == "looks like a detainers table (detainers (project template)) but has no 'Outcome' column"
     assert len(dataset.detainers) == 0  # the hidden sheet's row is not counted
     layouts = {k[1]: v["layout"] for k, v in reconciliation(dataset).items()}
-    assert layouts == {"Notes": "not recognised", "Old data": "hidden, not read", "Empty": "not recognised",
-                       "Partial": "not recognised"}
+    assert layouts == {"Notes": "sheet not recognised", "Old data": "hidden sheet, not read",
+                       "Empty": "sheet not recognised", "Partial": "sheet not recognised"}
 
 
 # --------------------------------------------------------------------------- ICE export
