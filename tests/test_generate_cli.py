@@ -17,9 +17,10 @@ from pypdf import PdfReader
 from reports.contract import contract_markdown
 from reports.options import OPTIONS
 from reports.settings import DEFAULTS
+from ingest_helpers import PA_DETAINERS
 
 ROOT = Path(__file__).resolve().parent.parent
-PA_CSV = ROOT.parent / "shared" / "data" / "pa_detainers.csv"  # shared/ lies beside the checkout, in CI too
+PA_CSV = PA_DETAINERS
 
 
 def generate(*args, cwd=ROOT):
