@@ -1,21 +1,29 @@
 """Command line: parse arguments, call the library, turn its outcome into messages and exit codes.
 
-Exit codes: 0 success; 1 input errors (nothing published); 2 wrong usage or settings;
-3 the report could not be rendered (nothing published).
+Made for cron: on success one summary line on stdout; errors and warnings on stderr (so cron
+mail carries them); a progress display only when stderr is a terminal; --verbose for detail.
+Exit codes (README): 0 success or nothing to do; 1 input errors, nothing published; 2 wrong usage
+or settings; 3 the report could not be rendered, nothing published; 4 another run is in progress;
+5 an unexpected internal error (a bug: the traceback follows), nothing new published.
 """
 from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
 
-from .job import EXIT_RENDER_FAILED, EXIT_USAGE, run_job
+from .errors import CATALOGUE
+from .job import EXIT_BUSY, EXIT_INTERNAL, EXIT_RENDER_FAILED, EXIT_USAGE, run_job
 from .options import OPTIONS, RunOptions
 from .pipeline import format_reconciliation
+from .publish import Busy
 from .render import RenderError
 from .settings import SettingsError
+
+WARNING_EXAMPLES = 3  # without --verbose, warnings are summarised per code with a few examples
 
 
 def _parse_date(ctx, param, value):
@@ -57,31 +65,62 @@ def _command(**kwargs):
 main = _add_options(_command)
 
 
+def _progress(message: str) -> None:
+    click.echo(f"\r\033[K{message} …", err=True, nl=False)
+
+
 def run(options: RunOptions) -> int:
     if not options.inputs.is_dir():
         click.echo(f"error: inputs folder {options.inputs} does not exist", err=True)
         return EXIT_USAGE
+    interactive = sys.stderr.isatty()
     try:
-        result = run_job(options)
+        result = run_job(options, progress=_progress if interactive else (lambda message: None))
     except SettingsError as exc:
         click.echo(f"error: {exc}", err=True)
         return EXIT_USAGE
     except RenderError as exc:
         click.echo(f"error: {exc}; nothing was published", err=True)
         return EXIT_RENDER_FAILED
+    except Busy as exc:
+        click.echo(f"busy: {exc}; this run did nothing", err=True)
+        return EXIT_BUSY
+    except Exception:  # a bug: keep exit 1 for input errors, and show cron mail the traceback
+        import traceback
+
+        click.echo("internal error (please report it); nothing new was published:", err=True)
+        click.echo(traceback.format_exc(), err=True)
+        return EXIT_INTERNAL
+    finally:
+        if interactive:
+            click.echo("\r\033[K", err=True, nl=False)
     dataset = result.dataset
-    if options.check or options.verbose:
-        click.echo("Reconciliation (rows read = used + excluded):")
-        for line in format_reconciliation(dataset.reconciliation):
-            click.echo(line)
-    for problem in dataset.errors:
-        click.echo(problem.line(), err=True)
-    if options.check or options.verbose:
-        for problem in dataset.warnings:
+    if dataset is not None:
+        if options.check or options.verbose:
+            click.echo("Reconciliation (rows read = used + excluded):")
+            for line in format_reconciliation(dataset.reconciliation):
+                click.echo(line)
+        for problem in dataset.errors:
             click.echo(problem.line(), err=True)
-    if options.verbose and dataset.notes:
-        click.echo("Data notes:")
-        for note in dataset.notes:
-            click.echo(f"- {note}")
+        _report_warnings(dataset.warnings, everything=options.check or options.verbose)
+        if options.verbose and dataset.notes:
+            click.echo("Data notes:")
+            for note in dataset.notes:
+                click.echo(f"- {note}")
     click.echo(result.summary, err=result.exit_code != 0)
     return result.exit_code
+
+
+def _report_warnings(warnings, everything: bool) -> None:
+    if everything:
+        for problem in warnings:
+            click.echo(problem.line(), err=True)
+        return
+    by_code = Counter(p.code for p in warnings)
+    for code, count in sorted(by_code.items()):
+        examples = [p for p in warnings if p.code == code][:WARNING_EXAMPLES]
+        click.echo(f"WARNING {code} x{count}: {CATALOGUE[code].title}", err=True)
+        for problem in examples:
+            click.echo(f"  e.g. {problem.line()}", err=True)
+        if count > WARNING_EXAMPLES:
+            click.echo(f"  … {count - WARNING_EXAMPLES:,} more in the staff report (or run with --verbose)", err=True)

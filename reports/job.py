@@ -1,22 +1,28 @@
-"""One run of the weekly job: check inputs, choose weeks, build and publish. No printing here.
+"""One run of the weekly job: lock, check inputs, choose weeks, publish new weeks and revisions.
 
-The CLI turns the returned ``JobResult`` into messages and an exit code.
+No printing here: the CLI turns the returned ``JobResult`` into messages and an exit code.
 """
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from . import ingest
+from . import ingest, revisions
+from .options import PROJECT_ROOT, RunOptions
 from .period import Week, latest_complete_week, week_containing, weeks_with_data
 from .pipeline import Dataset, load_inputs, write_staff_reports
-from .publish import publish_week, write_index
+from .publish import (publish_revision, published_week_names, recover, revisions as week_revisions, run_lock,
+                      sha256_file, write_atomic, write_index_and_feed)
 from .reference import load_counties
-from .options import RunOptions
-from .settings import load_settings
-from .tables import build_report
+from .settings import Settings, load_settings
+from .tables import Report, build_report, report_json
 
-EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE, EXIT_RENDER_FAILED = 0, 1, 2, 3
+EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE, EXIT_RENDER_FAILED, EXIT_BUSY, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
+STATE_FILE = "last-run.json"  # in the staff folder: what the last successful run was made from
 
 
 @dataclass
@@ -27,6 +33,7 @@ class JobResult:
     sample: bool = False
     published: list[Path] = field(default_factory=list)
     staff_files: list[Path] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
 
 
 def has_staff_inputs(inputs: Path) -> bool:
@@ -41,39 +48,168 @@ def data_days(dataset: Dataset) -> list:
     return days
 
 
-def choose_weeks(dataset: Dataset, options: RunOptions, week_start: int) -> list[Week]:
+def choose_weeks(dataset: Dataset, options: RunOptions, week_start: int, published: list[str]) -> list[Week]:
+    """--week: that week. --all: every week with data. Default: the latest complete week with data.
+    Without --week, every week already published is checked too, for revisions."""
     days = data_days(dataset)
     if options.week:
         return [week_containing(options.week, week_start)]
-    if options.all_weeks:
-        return weeks_with_data(days, week_start)
+    weeks = set(weeks_with_data(days, week_start)) if options.all_weeks else set()
     latest = latest_complete_week(days, week_start, options.now.date())
-    return [latest] if latest else []
+    if latest:
+        weeks.add(latest)
+    for name in published:
+        end = dt.date.fromisoformat(name)
+        week = week_containing(end, week_start)
+        if week.end == end:  # a week published under another week_start setting is left alone
+            weeks.add(week)
+    return sorted(weeks)
 
 
-def run_job(options: RunOptions) -> JobResult:
+def code_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for folder in ("reports", "templates"):
+        for path in sorted((PROJECT_ROOT / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode())
+                digest.update(sha256_file(path).encode())
+    return digest.hexdigest()
+
+
+def input_hashes(inputs: Path) -> dict[str, str]:
+    files, _ = ingest.find_input_files(inputs)
+    return {p.relative_to(inputs).as_posix(): sha256_file(p) for p in files}
+
+
+def run_fingerprint(options: RunOptions, inputs: Path, settings_path: Path, week_start: int) -> dict:
+    """Everything a run's result depends on. Equal fingerprints: nothing to do."""
+    outputs = {name: str((options.outputs / name).readlink()) for name in published_week_names(options.outputs)}
+    return {
+        "inputs": input_hashes(inputs),
+        "settings": sha256_file(settings_path) if settings_path.is_file() else None,
+        "code": code_fingerprint(),
+        "current_week": week_containing(options.now.date(), week_start).name,
+        "request": {"week": options.week.isoformat() if options.week else None, "all": options.all_weeks},
+        "outputs_dir": str(options.outputs.resolve()),
+        "published": outputs,
+    }
+
+
+def _last_state(staff: Path) -> dict | None:
+    try:
+        return json.loads((staff / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def run_job(options: RunOptions, progress: Callable[[str], None] = lambda message: None) -> JobResult:
     settings = load_settings(options.settings)  # SettingsError is a usage error, raised to the CLI
-    sample = not options.check and not has_staff_inputs(options.inputs)
+    if options.check:
+        dataset = load_inputs(options.inputs)
+        staff_files = write_staff_reports(dataset, options.staff, options.now)
+        counts = f"{len(dataset.errors)} error(s), {len(dataset.warnings)} warning(s)"
+        return JobResult(EXIT_INPUT_ERRORS if dataset.errors else EXIT_OK,
+                         f"{len(dataset.files)} file(s) checked: {counts}. Staff report: "
+                         f"{options.staff / 'check-report.txt'}", dataset, False, [], staff_files)
+    with run_lock(options.outputs):  # Busy is raised to the CLI
+        recover(options.outputs)
+        return _publish(options, settings, progress)
+
+
+def _publish(options: RunOptions, settings: Settings, progress) -> JobResult:
+    sample = not has_staff_inputs(options.inputs)
     inputs = options.sample_inputs if sample else options.inputs
+    fingerprint = run_fingerprint(options, inputs, options.settings, settings.week_start_index)
+    if _last_state(options.staff) == fingerprint:
+        return JobResult(EXIT_OK, "Nothing changed since the last run (same inputs, settings and software); "
+                                  "nothing published.", None, sample)
+    progress("Reading inputs")
     dataset = load_inputs(inputs)
     staff_files = write_staff_reports(dataset, options.staff, options.now)
     counts = f"{len(dataset.errors)} error(s), {len(dataset.warnings)} warning(s)"
-    if options.check or dataset.errors:
-        code = EXIT_INPUT_ERRORS if dataset.errors else EXIT_OK
-        verb = "checked" if options.check else "checked, nothing published"
-        return JobResult(code, f"{len(dataset.files)} file(s) {verb}: {counts}. Staff report: "
-                               f"{options.staff / 'check-report.txt'}", dataset, sample, [], staff_files)
-    weeks = choose_weeks(dataset, options, settings.week_start_index)
-    if not weeks:
-        return JobResult(EXIT_OK, f"No complete week with data to publish ({counts}).", dataset, sample, [],
-                         staff_files)
+    if dataset.errors:
+        return JobResult(EXIT_INPUT_ERRORS, f"{len(dataset.files)} file(s) checked, nothing published: {counts}. "
+                                            f"Staff report: {options.staff / 'check-report.txt'}",
+                         dataset, sample, [], staff_files)
     counties = load_counties()
-    published = []
-    for week in weeks:
+    published, unchanged = [], []
+    weeks = choose_weeks(dataset, options, settings.week_start_index, published_week_names(options.outputs))
+    for number, week in enumerate(weeks, start=1):
+        progress(f"Week {week.name} ({number}/{len(weeks)})")
         report = build_report(dataset, week, settings, counties, sample=sample, published=options.now.date())
-        published.append(publish_week(report, options.outputs, settings.public_base_url))
-    write_index(options.outputs, settings.title, settings.agency)
-    names = ", ".join(p.name for p in published[:3]) + (" …" if len(published) > 3 else "")
+        earlier = week_revisions(options.outputs, week.name)
+        if earlier:
+            previous = json.loads((earlier[-1].folder / "report.json").read_text(encoding="utf-8"))
+            changes = revisions.diff(previous, report_json(report))
+            if not changes:
+                unchanged.append(week.name)
+                continue
+            mark_revision(report, earlier, previous, changes, dataset)
+        progress(f"Rendering {week.name} revision {report.revision}")
+        manifest = {"week": week.name, "revision": report.revision, "published": options.now.isoformat(),
+                    "sample": sample, "inputs": fingerprint["inputs"], "settings_sha256": fingerprint["settings"],
+                    "software_sha256": fingerprint["code"]}
+        published.append(publish_revision(report, options.outputs, settings.public_base_url, manifest))
+    if published or not (options.outputs / "index.html").exists():
+        write_index_and_feed(options.outputs, settings.title, settings.agency, settings.public_base_url)
+    fingerprint["published"] = {name: str((options.outputs / name).readlink())
+                                for name in published_week_names(options.outputs)}
+    options.staff.mkdir(parents=True, exist_ok=True)
+    write_atomic(options.staff / STATE_FILE, json.dumps(fingerprint, indent=2))
     what = "SAMPLE DATA (no staff inputs found)" if sample else f"{len(dataset.files)} input file(s)"
-    return JobResult(EXIT_OK, f"Published {len(published)} week(s) ({names}) from {what} to {options.outputs}; "
-                              f"{counts}.", dataset, sample, published, staff_files)
+    if not published:
+        detail = f"{len(unchanged)} published week(s) unchanged" if unchanged else "no complete week with data"
+        return JobResult(EXIT_OK, f"Nothing new to publish from {what} ({detail}); {counts}.", dataset, sample,
+                         [], staff_files, unchanged)
+    names = ", ".join(f"{p.parent.name} r{p.name[1:]}" for p in published[:4]) + (" …" if len(published) > 4 else "")
+    return JobResult(EXIT_OK, f"Published {len(published)} edition(s) ({names}) from {what} to {options.outputs}; "
+                              f"{counts}.", dataset, sample, published, staff_files, unchanged)
+
+
+def mark_revision(report: Report, earlier, previous: dict, changes, dataset: Dataset) -> None:
+    report.revision = earlier[-1].number + 1
+    report.first_published = dt.date.fromisoformat(previous.get("first_published", previous["published"])[:10])
+    report.earlier_revisions = [{"revision": r.number, "published": r.published,
+                                 "path": f"archive/{r.week}/r{r.number}"} for r in earlier]
+    report.revision_changes = [c.as_dict() for c in changes]
+    report.revision_reasons = revision_reasons(report, dataset)
+
+
+def revision_reasons(report: Report, dataset: Dataset) -> list[str]:
+    """What staff said about the records behind this week, where they said it."""
+    reasons = []
+    corrections = getattr(dataset, "corrections", None)
+    if corrections is not None and len(corrections):
+        for row in corrections.to_dict(orient="records"):
+            if _touches_week(row, report):
+                reasons.append(correction_sentence(row))
+    if len(dataset.changes):
+        reasons.append(f"{dataset.changes['detainer_id'].nunique():,} detainer record(s) were updated by newer "
+                       "source files (staff change log).")
+    if not reasons:
+        reasons.append("Records were added to or changed in the source files since the previous edition "
+                       "(for example outcomes recorded late, or facilities newly mapped to their county).")
+    return reasons
+
+
+def _touches_week(row: dict, report: Report) -> bool:
+    """Could the correction change a figure this edition prints? (the trend reaches back trend_weeks)"""
+    start, end = row.get("affected_from"), row.get("affected_to")
+    if start is None or end is None or start != start or end != end:
+        return True
+    window_start = report.week.start - dt.timedelta(days=7 * (report.settings.trend_weeks - 1))
+    return not (end.date() < window_start or start.date() > report.week.end)
+
+
+def correction_sentence(row: dict) -> str:
+    parts = [f"Correction of {row.get('date').date().isoformat() if hasattr(row.get('date'), 'date') else row.get('date')}"]
+    if row.get("jurisdiction_label"):
+        parts.append(f"({row['jurisdiction_label']})")
+    text = " ".join(parts) + ": "
+    if row.get("what_was_wrong"):
+        text += f"{row['what_was_wrong']}. "
+    if row.get("field"):
+        text += f"{row['field']} corrected to {row.get('correct_value') or 'not determined'}. "
+    if row.get("note"):
+        text += row["note"]
+    return text.strip()

@@ -2,6 +2,10 @@
 
 Template context (``REPORT_CONTEXT``; StrictUndefined makes a missing key an error):
     title, agency, week (period.Week), published (date), revision (int), sample (bool),
+    first_published (date), earlier_revisions (list of {revision, published, path, url}),
+    revision_changes (list of {table, row, column, old, new}; at most MAX_DETAIL_ROWS), revision_changes_total,
+    revision_reasons (list of sentences), summary_marks ({figure: revised?}),
+    (each row dict of the tables below also has "marks": {column: revised since the previous edition?}),
     summary (dict, see tables.build_report), issued_rows, declines_rows, detail_rows, detail_truncated,
     charges_rows, category_rows, policy_rows, trend_rows (lists of dicts, one per table row),
     jurisdiction_count, top_n, min_rate_base, week_start_day,
@@ -20,6 +24,7 @@ from pathlib import Path
 
 import jinja2
 
+from . import revisions
 from .options import PROJECT_ROOT
 from .tables import Report
 
@@ -27,7 +32,9 @@ TEMPLATES_DIR = PROJECT_ROOT / "templates"
 MAX_DETAIL_ROWS = 300  # longer detail stays in the CSV/XLSX downloads, not the PDF
 
 REPORT_CONTEXT = (
-    "title", "agency", "week", "published", "revision", "sample", "summary", "issued_rows", "declines_rows",
+    "title", "agency", "week", "published", "revision", "sample", "first_published", "earlier_revisions",
+    "revision_changes", "revision_changes_total", "revision_reasons", "summary_marks",
+    "summary", "issued_rows", "declines_rows",
     "detail_rows", "detail_truncated", "charges_rows", "category_rows", "policy_rows", "trend_rows",
     "jurisdiction_count", "top_n", "min_rate_base", "week_start_day", "computed_caveats", "standing_caveats",
     "data_notes", "downloads", "chart_data_uri", "css", "link_base",
@@ -144,15 +151,26 @@ def context(report: Report, link_base: str, for_pdf: bool = False) -> dict:
 
     detail = rows(report.declines_detail)
     chart = trend_chart_svg(report)
+    revised = {(c["table"], c["row"], c["column"]) for c in report.revision_changes}
+    base = report.settings.public_base_url.rstrip("/")
     values = {
         "title": report.settings.title, "agency": report.settings.agency, "week": report.week,
         "published": report.published, "revision": report.revision, "sample": report.sample,
-        "summary": report.summary, "issued_rows": rows(report.issued_table),
-        "declines_rows": rows(report.declines_by_jurisdiction), "detail_rows": detail[:MAX_DETAIL_ROWS],
-        "detail_truncated": len(detail) > MAX_DETAIL_ROWS, "charges_rows": rows(report.charges_by_jurisdiction)
+        "first_published": report.first_published or report.published,
+        "earlier_revisions": [{**r, "url": f"{base}/{r['path']}/"} for r in report.earlier_revisions],
+        "revision_changes": report.revision_changes[:MAX_DETAIL_ROWS],
+        "revision_changes_total": len(report.revision_changes), "revision_reasons": report.revision_reasons,
+        "summary": report.summary, "summary_marks": _marks(revised, revisions.SUMMARY, "", SUMMARY_COLUMNS),
+        "issued_rows": _issued_rows(rows(report.issued_table), revised),
+        "declines_rows": _marked(rows(report.declines_by_jurisdiction), revised, revisions.DECLINES),
+        "detail_rows": detail[:MAX_DETAIL_ROWS],
+        "detail_truncated": len(detail) > MAX_DETAIL_ROWS,
+        "charges_rows": _marked(rows(report.charges_by_jurisdiction), revised, revisions.CHARGES)
         if report.summary["subsequent_charges_cumulative"] else [],
-        "category_rows": rows(report.charges_by_category), "policy_rows": rows(report.policies),
-        "trend_rows": rows(report.trend), "jurisdiction_count": len(report.jurisdictions),
+        "category_rows": _marked(rows(report.charges_by_category), revised, revisions.CATEGORIES, "category"),
+        "policy_rows": rows(report.policies),
+        "trend_rows": _marked(rows(report.trend), revised, revisions.TREND, "week_end"),
+        "jurisdiction_count": len(report.jurisdictions),
         "top_n": report.settings.top_jurisdictions, "min_rate_base": report.settings.min_rate_base,
         "week_start_day": WEEKDAYS[report.settings.week_start_index].capitalize(),
         "computed_caveats": report.caveats, "standing_caveats": list(report.settings.standing_caveats),
@@ -163,6 +181,47 @@ def context(report: Report, link_base: str, for_pdf: bool = False) -> dict:
     }
     assert set(values) == set(REPORT_CONTEXT)
     return values
+
+
+# Summary figures printed in the key-figures list and Table 2's total row, by report.json key.
+SUMMARY_COLUMNS = {
+    "issued": "issued", "declined": "declined", "declined_issued_before_period": "declined_issued_before_period",
+    "subsequent_charges": "subsequent_charges", "subsequent_charges_cumulative": "subsequent_charges_cumulative",
+    "honored": "issued_outcomes.honored", "issued_declined": "issued_outcomes.declined",
+    "pending": "issued_outcomes.pending", "other": "issued_outcomes.other",
+}
+ISSUED_COLUMNS = {
+    "issued": "issued", "honored": "issued_outcomes.honored", "issued_declined": "issued_outcomes.declined",
+    "pending": "issued_outcomes.pending", "other": "issued_outcomes.other", "decline_rate": "decline_rate_percent",
+    "population": "population", "issued_per_100k": "issued_per_100k", "policy_on_file": "policy_on_file",
+}
+
+
+def _marks(revised: set, table: str, row: str, columns: dict) -> dict:
+    """{printed column: True if that figure changed since the previous edition}."""
+    return {printed: (table, row, key) in revised for printed, key in columns.items()}
+
+
+def _marked(records: list[dict], revised: set, table: str, label_key: str | None = None) -> list[dict]:
+    for record in records:
+        if label_key:
+            label = record[label_key].isoformat() if hasattr(record[label_key], "isoformat") else record[label_key]
+        else:
+            label = revisions.jurisdiction_label(record)
+        record["marks"] = {column: (table, str(label), column) in revised for column in record}
+    return records
+
+
+def _issued_rows(records: list[dict], revised: set) -> list[dict]:
+    for record in records:
+        if record["row_type"] == "total":  # the total row prints the summary's figures
+            record["marks"] = {printed: (revisions.SUMMARY, "", SUMMARY_COLUMNS.get(printed, "")) in revised
+                               for printed in ISSUED_COLUMNS}
+        elif record["row_type"] in ("jurisdiction", "not_determined"):
+            record["marks"] = _marks(revised, revisions.ISSUED, revisions.jurisdiction_label(record), ISSUED_COLUMNS)
+        else:  # "all other jurisdictions": its members carry the marks, in jurisdictions.csv
+            record["marks"] = {printed: False for printed in ISSUED_COLUMNS}
+    return records
 
 
 def render_html(report: Report, link_base: str = "", for_pdf: bool = False) -> str:

@@ -49,6 +49,11 @@ class Report:
     trend: pd.DataFrame
     caveats: list[str]
     data_notes: list[str] = field(default_factory=list)
+    # set by the publisher when this edition revises an earlier one (see revisions.py)
+    first_published: dt.date | None = None
+    earlier_revisions: list[dict] = field(default_factory=list)  # {revision, published, path}
+    revision_changes: list[dict] = field(default_factory=list)  # {table, row, column, old, new}
+    revision_reasons: list[str] = field(default_factory=list)
 
 
 def in_week(dates: pd.Series, week: Week) -> pd.Series:
@@ -445,6 +450,10 @@ def report_json(report: Report) -> dict:
         "policies": _records(report.policies),
         "trend": _records(report.trend),
         "caveats": report.caveats,
+        "first_published": (report.first_published or report.published).isoformat(),
+        "earlier_revisions": report.earlier_revisions,
+        "revision_changes": report.revision_changes,
+        "revision_reasons": report.revision_reasons,
     }
 
 

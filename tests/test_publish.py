@@ -1,0 +1,263 @@
+"""Unattended publishing: one run at a time, all or nothing, idempotent, revisions, index and feed."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from reports.job import EXIT_BUSY, run_job
+from reports.options import RunOptions
+from reports.publish import run_lock
+
+ROOT = Path(__file__).resolve().parent.parent
+ATOM = "{http://www.w3.org/2005/Atom}"
+HEADER = "Detainer ID,Facility,State,County FIPS,Date Issued,Outcome,Outcome Date\n"
+FIRST = HEADER + ("A1,Travis County Jail,TX,48453,2017-01-30,declined,2017-02-01\n"
+                  "A2,Travis County Jail,TX,48453,2017-01-31,,\n"
+                  "A3,Clark County Detention,NV,32003,2017-02-01,honored,2017-02-02\n")
+# a late outcome for A2: one detainer moves from pending to declined
+SECOND = FIRST.replace("A2,Travis County Jail,TX,48453,2017-01-31,,",
+                       "A2,Travis County Jail,TX,48453,2017-01-31,declined,2017-02-02")
+
+
+def generate(base: Path, *extra, check=False):
+    args = [sys.executable, str(ROOT / "generate.py"), "--inputs", str(base / "inputs"), "--outputs",
+            str(base / "outputs"), "--staff", str(base / "staff"), "--settings", str(base / "settings.toml"), *extra]
+    return subprocess.run(args, capture_output=True, text=True, timeout=300, check=check)
+
+
+def snapshot(outputs: Path) -> dict:
+    """Every path under outputs (symlinks as their targets, files as their hashes), lock file aside."""
+    state = {}
+    for path in sorted(outputs.rglob("*")):
+        rel = path.relative_to(outputs).as_posix()
+        if path.name == ".lock":
+            continue
+        if path.is_symlink():
+            state[rel] = "-> " + os.readlink(path)
+        elif path.is_file():
+            state[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return state
+
+
+def assert_complete(outputs: Path) -> list[str]:
+    """The public tree is a whole publication: links resolve, manifests match, index and feed parse."""
+    weeks = sorted(p.name for p in outputs.iterdir() if p.is_symlink() and p.name[:1].isdigit())
+    for week in weeks:
+        folder = (outputs / week).resolve()
+        assert folder.is_dir(), f"{week} points at a missing folder"
+        manifest = json.loads((folder / "manifest.json").read_text())
+        names = {p.name for p in folder.iterdir()} - {"manifest.json"}
+        assert names == set(manifest["files"]), f"{week}: files differ from the manifest"
+        for name, entry in manifest["files"].items():
+            assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == entry["sha256"], name
+        json.loads((folder / "report.json").read_text())
+    if weeks:
+        index = (outputs / "index.html").read_text()
+        for week in weeks:
+            assert f'href="{week}/report.pdf"' in index
+        feed = ET.parse(outputs / "feed.xml").getroot()
+        assert feed.tag == f"{ATOM}feed"
+        assert (outputs / "latest").resolve().is_dir()
+    return weeks
+
+
+@pytest.fixture
+def base(tmp_path):
+    (tmp_path / "inputs").mkdir()
+    (tmp_path / "inputs" / "detainers.csv").write_text(FIRST, encoding="utf-8")
+    return tmp_path
+
+
+def test_second_run_while_one_holds_the_lock_exits_with_the_lock_code(base):
+    with run_lock(base / "outputs"):
+        result = generate(base, "--week", "2017-02-01")
+    assert result.returncode == EXIT_BUSY == 4
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("busy: another run (process ")
+    assert not (base / "outputs" / "2017-02-03").exists()
+
+
+def test_two_concurrent_runs_one_publishes_the_other_waits_or_exits(base):
+    runs = [subprocess.Popen([sys.executable, str(ROOT / "generate.py"), "--inputs", str(base / "inputs"),
+                              "--outputs", str(base / "outputs"), "--staff", str(base / "staff"), "--week",
+                              "2017-02-01"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    codes = sorted(run.wait(timeout=300) for run in runs)
+    assert codes in ([0, 0], [0, EXIT_BUSY])
+    assert assert_complete(base / "outputs") == ["2017-02-03"]
+    # whichever came second either found the lock or found nothing changed: never two first editions
+    assert [p.name for p in (base / "outputs" / "archive" / "2017-02-03").iterdir()] == ["r1"]
+
+
+def test_lock_left_by_a_killed_run_does_not_block(base):
+    (base / "outputs").mkdir()
+    (base / "outputs" / ".lock").write_text("999999")  # the file of a dead run: not locked by anyone
+    assert generate(base, "--week", "2017-02-01").returncode == 0
+
+
+def test_no_change_rerun_publishes_nothing(base):
+    first = generate(base, "--week", "2017-02-01")
+    assert first.returncode == 0, first.stderr
+    before = snapshot(base / "outputs")
+    started = time.perf_counter()
+    second = generate(base, "--week", "2017-02-01")
+    elapsed = time.perf_counter() - started
+    assert second.returncode == 0
+    assert second.stdout.strip().splitlines() == [
+        "Nothing changed since the last run (same inputs, settings and software); nothing published."]
+    assert second.stderr == ""
+    assert snapshot(base / "outputs") == before
+    print(f"no-change run took {elapsed:.2f} s")
+
+
+def test_every_published_file_is_in_the_manifest_with_its_hash(base):
+    assert generate(base, "--week", "2017-02-01").returncode == 0
+    manifest = json.loads((base / "outputs" / "2017-02-03" / "manifest.json").read_text())
+    assert manifest["revision"] == 1 and manifest["week"] == "2017-02-03"
+    assert manifest["inputs"] == {"detainers.csv": hashlib.sha256(FIRST.encode()).hexdigest()}
+    assert set(manifest["files"]) >= {"report.html", "report.pdf", "report.json", "declines.csv", "tables.xlsx"}
+    assert_complete(base / "outputs")
+
+
+def test_changed_input_publishes_revision_2_listing_exactly_the_changed_figures(base):
+    assert generate(base, "--week", "2017-02-01").returncode == 0
+    r1 = snapshot(base / "outputs" / "archive" / "2017-02-03" / "r1")
+    (base / "inputs" / "detainers.csv").write_text(SECOND, encoding="utf-8")
+    result = generate(base, "--week", "2017-02-01")
+    assert result.returncode == 0, result.stderr
+    assert "2017-02-03 r2" in result.stdout
+    outputs = base / "outputs"
+    assert os.readlink(outputs / "2017-02-03") == "archive/2017-02-03/r2"
+    assert snapshot(outputs / "archive" / "2017-02-03" / "r1") == r1  # the earlier edition is untouched
+    data = json.loads((outputs / "2017-02-03" / "report.json").read_text())
+    assert data["revision"] == 2
+    changes = {(c["table"], c["row"], c["column"]): (c["old"], c["new"]) for c in data["revision_changes"]}
+    # counted by hand: A2 (Travis, issued Jan 31) goes from pending to declined on Feb 2, inside the week
+    assert changes == {
+        ("Summary", "", "issued_outcomes.pending"): (1, 0),
+        ("Summary", "", "issued_outcomes.declined"): (1, 2),
+        ("Summary", "", "declined"): (1, 2),
+        ("Table 2: detainers issued by jurisdiction", "Travis County, TX", "issued_outcomes.pending"): (1, 0),
+        ("Table 2: detainers issued by jurisdiction", "Travis County, TX", "issued_outcomes.declined"): (1, 2),
+        ("Table 2: detainers issued by jurisdiction", "Travis County, TX", "declined"): (1, 2),
+        ("Table 3a: declines by jurisdiction", "Travis County, TX", "declined"): (1, 2),
+        ("Table 3a: declines by jurisdiction", "Travis County, TX", "criminality_unknown"): (1, 2),
+        ("Table 3a: declines by jurisdiction", "Total", "declined"): (1, 2),
+        ("Table 3a: declines by jurisdiction", "Total", "criminality_unknown"): (1, 2),
+        ("Table 6: trend", "2017-02-03", "declined"): (1, 2),
+    }
+    html = (outputs / "2017-02-03" / "report.html").read_text()
+    assert "This is revision 2 of the report for this week. 11 figures changed since revision 1" in html
+    assert html.count('class="rev"') >= 8
+    assert 'archive/2017-02-03/r1/report.html' in html
+    index = (outputs / "index.html").read_text()
+    assert 'href="archive/2017-02-03/r1/report.pdf"' in index and "Revision 2" in index
+    entries = ET.parse(outputs / "feed.xml").getroot().findall(f"{ATOM}entry")
+    assert [e.find(f"{ATOM}title").text for e in entries] == ["Week ending 2017-02-03: revision 2",
+                                                              "Week ending 2017-02-03: first edition"]
+    # a third run with nothing changed publishes nothing
+    assert "Nothing changed" in generate(base, "--week", "2017-02-01").stdout
+
+
+def test_feed_is_valid_atom(base):
+    assert generate(base, "--week", "2017-02-01").returncode == 0
+    feed = ET.parse(base / "outputs" / "feed.xml").getroot()
+    assert feed.tag == f"{ATOM}feed"
+    for tag in ("id", "title", "updated", "author"):
+        assert feed.find(f"{ATOM}{tag}") is not None, tag
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == 1
+    for entry in entries:
+        for tag in ("id", "title", "updated", "link", "summary"):
+            assert entry.find(f"{ATOM}{tag}") is not None, tag
+        dt.datetime.fromisoformat(entry.find(f"{ATOM}updated").text)  # RFC 3339
+        assert entry.find(f"{ATOM}id").text.startswith("https://example.org/detainer-reports/archive/2017-02-03/r1")
+
+
+def test_recovery_removes_what_a_killed_run_left(base):
+    assert generate(base, "--week", "2017-02-01").returncode == 0
+    outputs = base / "outputs"
+    (outputs / ".staging-2017-02-03-r2-12345").mkdir()
+    (outputs / ".staging-2017-02-03-r2-12345" / "report.html").write_text("half")
+    orphan = outputs / "archive" / "2017-02-03" / "r2"  # renamed into place, never linked
+    orphan.mkdir()
+    (outputs / ".tmp-index.html-12345").write_text("half")
+    (base / "inputs" / "detainers.csv").write_text(SECOND, encoding="utf-8")
+    assert generate(base, "--week", "2017-02-01").returncode == 0
+    assert not any(p.name.startswith((".staging", ".tmp")) for p in outputs.iterdir())
+    assert os.readlink(outputs / "2017-02-03") == "archive/2017-02-03/r2"
+    assert (orphan / "manifest.json").exists()  # the real revision 2, not the empty orphan
+    assert_complete(outputs)
+
+
+def test_input_errors_keep_the_previous_publication(base):
+    assert generate(base, "--week", "2017-02-01").returncode == 0
+    before = snapshot(base / "outputs")
+    (base / "inputs" / "broken.csv").write_text(HEADER + "B1,Jail,Atlantis,2017-02-01,declined,2017-02-02\n")
+    result = generate(base, "--week", "2017-02-01")
+    assert result.returncode == 1
+    assert "E305 broken.csv, row 2" in result.stderr
+    assert snapshot(base / "outputs") == before
+
+
+def test_sample_data_twice_second_run_reports_nothing_changed(tmp_path):
+    (tmp_path / "inputs").mkdir()
+    first = generate(tmp_path)
+    assert first.returncode == 0 and "SAMPLE DATA" in first.stdout
+    second = generate(tmp_path)
+    assert second.returncode == 0
+    assert second.stdout.startswith("Nothing changed since the last run")
+
+
+@pytest.mark.slow
+def test_kill_minus_9_at_random_points_never_leaves_a_mix(base):
+    """Kill publication runs at random moments; after each, the tree is a complete earlier or later edition."""
+    rng = random.Random(20170320)
+    outputs = base / "outputs"
+    assert generate(base, "--week", "2017-02-01").returncode == 0
+    declines = {FIRST: 1, SECOND: 2}  # declines recorded in the week, counted by hand from each text
+    published_text = FIRST
+    killed = completed = 0
+    started = time.perf_counter()
+    for attempt in range(12):
+        new_text = SECOND if published_text == FIRST else FIRST
+        (base / "inputs" / "detainers.csv").write_text(new_text, encoding="utf-8")
+        link_before = os.readlink(outputs / "2017-02-03")
+        process = subprocess.Popen([sys.executable, str(ROOT / "generate.py"), "--inputs", str(base / "inputs"),
+                                    "--outputs", str(outputs), "--staff", str(base / "staff"), "--week",
+                                    "2017-02-01"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.2, 4.0))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            killed += 1
+        else:
+            completed += 1
+        process.wait()
+        assert assert_complete(outputs) == ["2017-02-03"]
+        link_after = os.readlink(outputs / "2017-02-03")
+        shown = json.loads((outputs / "2017-02-03" / "report.json").read_text())["totals"]["declined"]
+        if link_after == link_before:  # the earlier publication, whole
+            assert shown == declines[published_text]
+        else:  # the later one, whole, exactly one revision on
+            assert int(link_after.rsplit("r", 1)[1]) == int(link_before.rsplit("r", 1)[1]) + 1
+            assert shown == declines[new_text]
+            published_text = new_text
+    assert killed >= 3, f"only {killed} runs were killed mid-way; the test did not exercise publication"
+    final = generate(base, "--week", "2017-02-01")
+    assert final.returncode == 0, final.stderr
+    assert assert_complete(outputs) == ["2017-02-03"]
+    assert json.loads((outputs / "2017-02-03" / "report.json").read_text())["totals"]["declined"] == \
+        declines[(base / "inputs" / "detainers.csv").read_text(encoding="utf-8")]
+    assert not any(p.name.startswith((".staging", ".tmp")) for p in outputs.iterdir())
+    print(f"killed {killed}, completed {completed}, in {time.perf_counter() - started:.0f} s")
