@@ -35,7 +35,6 @@ from .tables import Report, report_json
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ARCHIVE = "archive"
 MANIFEST = "manifest.json"
-LOCK_FILE = ".lock"
 WEEK_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 REVISION_NAME = re.compile(r"^r(\d+)$")
 ATOM = "http://www.w3.org/2005/Atom"
@@ -176,21 +175,19 @@ def symlink_atomic(target: str, link: Path) -> None:
 
 @contextmanager
 def run_lock(outputs_dir: Path):
-    """One run at a time. flock is released by the kernel when a process dies, so a killed run
-    never leaves a lock that blocks the next one."""
+    """One run at a time: an exclusive flock on the outputs folder itself, so nothing is written to
+    the public tree for it. The kernel drops the lock when the process dies, so a killed run never
+    leaves a lock that blocks the next one."""
     outputs_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(outputs_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(outputs_dir, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:
-        holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
         os.close(fd)
         if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-            raise Busy(f"another run (process {holder}) is publishing to {outputs_dir}") from None
+            raise Busy(f"another run is publishing to {outputs_dir}") from None
         raise
     try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
         yield
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)

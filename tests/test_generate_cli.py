@@ -170,7 +170,7 @@ def test_default_is_latest_complete_week_with_a_frozen_clock(tmp_path):
     result = run_job(RunOptions(inputs=tmp_path / "inputs", outputs=tmp_path / "out", staff=tmp_path / "st",
                                 settings=tmp_path / "settings.toml", now=now))
     assert result.exit_code == 0, result.summary
-    assert [p.name for p in result.published] == ["2017-02-10"]
+    assert [(p.parent.name, p.name) for p in result.published] == [("2017-02-10", "r1")]
     data = json.loads((tmp_path / "out" / "2017-02-10" / "report.json").read_text())
     assert data["published"] == "2017-02-15"
     assert data["totals"]["issued"] == 1 and data["totals"]["issued_outcomes"]["honored"] == 1
@@ -181,7 +181,7 @@ def test_all_renders_every_week_with_data_and_index_lists_newest_first(tmp_path)
     result = generate("--inputs", tmp_path / "inputs", "--outputs", tmp_path / "out", "--staff", tmp_path / "st",
                       "--all")
     assert result.returncode == 0, result.stderr
-    weeks = sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir())
+    weeks = sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir() and p.name[0].isdigit())
     assert weeks == ["2017-02-03", "2017-02-10", "2017-02-17"]
     index = (tmp_path / "out" / "index.html").read_text()
     positions = [index.index(f'href="{w}/report.pdf"') for w in reversed(weeks)]

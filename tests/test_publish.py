@@ -37,12 +37,10 @@ def generate(base: Path, *extra, check=False):
 
 
 def snapshot(outputs: Path) -> dict:
-    """Every path under outputs (symlinks as their targets, files as their hashes), lock file aside."""
+    """Every path under outputs: symlinks as their targets, files as their hashes."""
     state = {}
     for path in sorted(outputs.rglob("*")):
         rel = path.relative_to(outputs).as_posix()
-        if path.name == ".lock":
-            continue
         if path.is_symlink():
             state[rel] = "-> " + os.readlink(path)
         elif path.is_file():
@@ -84,7 +82,7 @@ def test_second_run_while_one_holds_the_lock_exits_with_the_lock_code(base):
         result = generate(base, "--week", "2017-02-01")
     assert result.returncode == EXIT_BUSY == 4
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("busy: another run (process ")
+    assert len(lines) == 1 and lines[0].startswith("busy: another run is publishing to ")
     assert not (base / "outputs" / "2017-02-03").exists()
 
 
@@ -100,9 +98,16 @@ def test_two_concurrent_runs_one_publishes_the_other_waits_or_exits(base):
     assert [p.name for p in (base / "outputs" / "archive" / "2017-02-03").iterdir()] == ["r1"]
 
 
-def test_lock_left_by_a_killed_run_does_not_block(base):
-    (base / "outputs").mkdir()
-    (base / "outputs" / ".lock").write_text("999999")  # the file of a dead run: not locked by anyone
+def test_lock_of_a_killed_run_does_not_block(base):
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
+        "from reports.publish import run_lock; lock = run_lock(Path(sys.argv[2])); lock.__enter__(); "
+        "print('locked', flush=True); time.sleep(600)"), str(ROOT), str(base / "outputs")],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    assert generate(base, "--week", "2017-02-01").returncode == EXIT_BUSY
+    holder.send_signal(signal.SIGKILL)  # a run killed while holding the lock
+    holder.wait()
     assert generate(base, "--week", "2017-02-01").returncode == 0
 
 
