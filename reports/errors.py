@@ -47,12 +47,20 @@ CATALOGUE: dict[str, Code] = {
         Code("W301", WARNING, "citizenship not recognised, counted as unknown", "Use a country name, e.g. Mexico."),
         Code("W302", WARNING, "criminality not recognised, counted as unknown", "Use convicted, pending charges or none."),
         Code("W303", WARNING, "declined without an outcome date", "Add the date the detainer was declined; until then the issue date is used."),
+        # corrections sheet, row by row
+        Code("E308", ERROR, "correction type not recognised", "Use correction (or dispute) or response (or jurisdiction response, statement)."),
+        Code("E309", ERROR, "correction or response is missing a value it needs", "A correction needs a Field, and a Detainer ID (one detainer) or a County FIPS (every detainer attributed to that county); a response needs a County FIPS and a Note."),
+        Code("E310", ERROR, "field cannot be corrected", "Use one of: Outcome, Outcome Date, Date Issued, County FIPS, Criminality, Citizenship, Facility, State."),
+        Code("E311", ERROR, "a whole-county correction can only change the County FIPS", "To correct another field, give the Detainer ID: one row per detainer."),
+        Code("E312", ERROR, "correct value not valid for its field", "Write the value as the detainers sheet holds it: declined, honored, pending or other; a date as YYYY-MM-DD; a real 5-digit county FIPS code (blank: jurisdiction not determined); a state; convicted, pending charges or none; a country name."),
         # records
         Code("E401", ERROR, "same detainer ID twice in one file, with different content", "Keep one row per detainer; fix or delete the other."),
         Code("W401", WARNING, "row repeats an earlier row exactly, counted once", "Delete the repeated row."),
         Code("E402", ERROR, "facility mapped to two different counties", "Keep one county per facility in the facilities sheets."),
         Code("E403", ERROR, "charge does not match a declined detainer", "Check the Subject ID / Detainer ID; a charge is counted only for a person whose detainer was declined."),
         Code("W402", WARNING, "facilities without a county", "See unmapped-facilities.xlsx in the staff folder and copy the right county into a facilities sheet."),
+        Code("E404", ERROR, "correction does not match a detainer", "Check the Detainer ID: it must be the ID of a detainer in the inputs that is counted (not a row with an error)."),
+        Code("W403", WARNING, "whole-county correction matches no detainer", "Nothing to do if it concerns detainers not yet in the inputs; otherwise check its County FIPS and Facility."),
     )
 }
 

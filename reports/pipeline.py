@@ -15,7 +15,11 @@ from . import ingest, join, validate
 from .errors import ERROR, WARNING, Problem
 from .reference import Counties, load_counties
 
-RECORD_KINDS = ("detainers", "charges", "facilities", "policies")
+RECORD_KINDS = ("detainers", "charges", "facilities", "policies", "corrections")
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
 @dataclass
@@ -31,6 +35,15 @@ class Dataset:
     unmapped: pd.DataFrame  # facilities without a county, with suggestions (staff only)
     notes: list[str] = field(default_factory=list)  # data-quality notes for the report
     files: list[str] = field(default_factory=list)
+    # Corrections sheets. correction_rows: every row read, with row_status (staff only: has detainer IDs).
+    # corrections: one row per correction used, public-safe (join.PUBLIC_CORRECTION_COLUMNS).
+    # responses: one row per jurisdiction response used, public-safe (join.RESPONSE_COLUMNS).
+    # correction_log: one row per detainer field a correction set, old and new value (staff only:
+    # join.CORRECTION_LOG_COLUMNS). Corrected detainers name their corrections in detainers["corrections"].
+    correction_rows: pd.DataFrame = field(default_factory=lambda: _empty(["row_status"]))
+    corrections: pd.DataFrame = field(default_factory=lambda: _empty(join.PUBLIC_CORRECTION_COLUMNS))
+    responses: pd.DataFrame = field(default_factory=lambda: _empty(join.RESPONSE_COLUMNS))
+    correction_log: pd.DataFrame = field(default_factory=lambda: _empty(join.CORRECTION_LOG_COLUMNS))
 
     @property
     def errors(self) -> list[Problem]:
@@ -41,7 +54,7 @@ class Dataset:
         return [p for p in self.problems if p.severity == WARNING]
 
     def used(self, kind: str) -> pd.DataFrame:
-        frame = getattr(self, kind)
+        frame = self.correction_rows if kind == "corrections" else getattr(self, kind)
         return frame[frame["row_status"] == "used"]
 
 
@@ -84,7 +97,12 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None) -> Dataset:
     frames = {kind: join.combine(sheets, kind) for kind in RECORD_KINDS}
     changes = join.resolve_duplicates(frames["detainers"], problems, label)
     by_code, by_name = join.build_facility_map(frames["facilities"], problems, label)
+    applied = join.apply_detainer_corrections(frames["detainers"], frames["corrections"], by_code, by_name,
+                                              counties, problems, label)
     detainers = join.assign_jurisdictions(frames["detainers"], by_code, by_name, counties)
+    join.apply_county_corrections(detainers, frames["corrections"], applied, counties, problems, label)
+    corrections, responses, correction_log = join.correction_tables(frames["corrections"], detainers, applied,
+                                                                     counties)
     charges = join.link_charges(frames["charges"], detainers, problems, label)
     unmapped = join.unmapped_facilities(detainers, counties)
     if len(unmapped):
@@ -96,13 +114,16 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None) -> Dataset:
     frames_out = {"detainers": detainers, "charges": charges,
                   "facilities": frames["facilities"], "policies": frames["policies"]}
     status = pd.concat(
-        [f[["source_file", "source_sheet", "source_row", "row_status"]] for f in frames_out.values()]
+        [f[["source_file", "source_sheet", "source_row", "row_status"]]
+         for f in (*frames_out.values(), frames["corrections"])]
         + [pd.DataFrame(excluded_rows, columns=["source_file", "source_sheet", "source_row", "row_status"])],
         ignore_index=True)
     reconciliation = reconcile(pd.DataFrame(sheet_rows, columns=["file", "sheet", "kind", "layout"]), status)
     return Dataset(**frames_out, problems=problems, reconciliation=reconciliation, row_status=status,
                    changes=changes, unmapped=unmapped, notes=notes,
-                   files=[p.relative_to(inputs_dir).as_posix() for p in paths])
+                   files=[p.relative_to(inputs_dir).as_posix() for p in paths],
+                   correction_rows=frames["corrections"], corrections=corrections, responses=responses,
+                   correction_log=correction_log)
 
 
 def reconcile(sheets: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
@@ -141,6 +162,14 @@ def write_staff_reports(dataset: Dataset, staff_dir: Path, now: dt.datetime) -> 
         path = staff_dir / name
         frame.to_csv(path, index=False, encoding="utf-8-sig")
         written.append(path)
+    # The log of corrections applied names detainers, so it is staff only. Written when the inputs hold a
+    # corrections sheet; otherwise a log left by an earlier run is removed, so it never describes old inputs.
+    path = staff_dir / "corrections-applied.csv"
+    if len(dataset.correction_rows) or len(dataset.correction_log):
+        dataset.correction_log.to_csv(path, index=False, encoding="utf-8-sig")
+        written.append(path)
+    elif path.exists():
+        path.unlink()
     path = staff_dir / "unmapped-facilities.xlsx"
     write_unmapped_workbook(dataset.unmapped, path)
     written.append(path)
@@ -181,6 +210,11 @@ def format_check_report(dataset: Dataset, now: dt.datetime) -> str:
     errors, warnings = dataset.errors, dataset.warnings
     lines.append(f"{len(errors)} error(s), {len(warnings)} warning(s).")
     lines += [p.line() for p in errors + warnings]
+    if len(dataset.correction_rows):
+        changed = dataset.correction_log.loc[dataset.correction_log["changed"].astype(bool), "detainer_id"].nunique()
+        lines += ["", f"Corrections: {len(dataset.corrections)} correction(s) applied, changing {changed:,} "
+                      f"detainer(s); {len(dataset.responses)} jurisdiction response(s). Details: "
+                      "corrections-applied.csv."]
     if dataset.notes:
         lines += ["", "Data notes:"] + [f"- {n}" for n in dataset.notes]
     return "\n".join(lines) + "\n"

@@ -19,7 +19,7 @@ def normalise_header(text: object) -> str:
 class Column:
     name: str  # canonical name, as staff see it in the templates
     field: str  # snake_case name used in code and in downloads
-    type: str  # text | date | fips | state | outcome | criminality | status | citizenship
+    type: str  # text | date | fips | state | outcome | criminality | status | citizenship | correction_type
     required: bool = False
     aliases: tuple[str, ...] = ()
     description: str = ""
@@ -120,7 +120,51 @@ KINDS: dict[str, Kind] = {
             _c("As Of", "as_of", "date", aliases=["As Of Date"]),
         ),
     ),
+    "corrections": Kind(
+        "corrections",
+        "Disputes and corrections of the detainer data, and jurisdictions' responses; one row per correction "
+        "or response. Corrections are applied on top of the detainer files, which are never edited.",
+        (
+            _c("Date", "date", "date", required=True, aliases=["Date Recorded"],
+               description="When staff recorded the correction or response."),
+            _c("Type", "type", "correction_type", required=True, aliases=["Correction Type", "Entry Type"],
+               description="correction (or dispute) or response (or jurisdiction response, statement)."),
+            _c("Detainer ID", "detainer_id",
+               description="The one detainer a correction changes; blank for a correction of a whole county."),
+            _c("County FIPS", "county_fips", "fips", aliases=["FIPS"],
+               description="The jurisdiction concerned. For a correction without a Detainer ID: every "
+                           "detainer attributed to this county (Field must be County FIPS)."),
+            _c("Jurisdiction", "jurisdiction",
+               description="The jurisdiction's name, for people; never used to match records."),
+            _c("Facility", "facility",
+               description="For a whole-county correction: only the detainers at this facility."),
+            _c("Field", "field", aliases=["Field Corrected"],
+               description="The detainer column corrected: Outcome, Outcome Date, Date Issued, County FIPS, "
+                           "Criminality, Citizenship, Facility or State."),
+            _c("Correct Value", "correct_value", aliases=["Corrected Value"],
+               description="The right value, written as the detainers sheet would hold it; a blank County "
+                           "FIPS means jurisdiction not determined."),
+            _c("What Was Wrong", "what_was_wrong", description="In plain words, for the public corrections log."),
+            _c("Note", "note", aliases=["Notes", "Statement"],
+               description="For a response: the jurisdiction's statement, as published."),
+        ),
+    ),
 }
+
+# Detainer fields a correction may change (detainers kind field names), and the only one a
+# correction of a whole county may change.
+CORRECTABLE_FIELDS = ("outcome", "outcome_date", "date_issued", "county_fips", "criminality", "citizenship",
+                      "facility", "state")
+COUNTY_CORRECTABLE_FIELDS = ("county_fips",)
+
+
+def correctable_field(text: object) -> str | None:
+    """The detainer field a correction's Field cell names (canonical name or alias), or None."""
+    key = normalise_header(text)
+    for column in KINDS["detainers"].columns:
+        if column.field in CORRECTABLE_FIELDS and key in {normalise_header(h) for h in (column.name, *column.aliases)}:
+            return column.field
+    return None
 
 
 @dataclass(frozen=True)
@@ -252,6 +296,14 @@ STATUS_VOCABULARY: dict[str, str] = {
     "convicted": "convicted",
     "dismissed": "dismissed",
     "acquitted": "acquitted",
+}
+
+CORRECTION_TYPE_VOCABULARY: dict[str, str] = {
+    "correction": "correction",
+    "dispute": "correction",
+    "response": "response",
+    "jurisdictionresponse": "response",
+    "statement": "response",
 }
 
 CHARGE_STATUSES = ("pending", "convicted", "dismissed", "acquitted")

@@ -18,6 +18,8 @@ from .errors import Problem
 from .ingest import SheetTable, file_fingerprint
 from .reference import Counties
 from .schema import (
+    CORRECTION_TYPE_VOCABULARY,
+    COUNTY_CORRECTABLE_FIELDS,
     CRIMINALITY_VOCABULARY,
     KINDS,
     MISSING_TOKENS,
@@ -25,6 +27,7 @@ from .schema import (
     STATE_VOCABULARY,
     STATES,
     STATUS_VOCABULARY,
+    correctable_field,
     normalise_value,
 )
 
@@ -184,6 +187,13 @@ def parse_citizenship(value) -> str:
         raise Unrecognised("not a country name") from None
 
 
+def parse_correction_type(value) -> str:
+    try:
+        return CORRECTION_TYPE_VOCABULARY[normalise_value(value)]
+    except KeyError:
+        raise Invalid("not one of correction, response") from None
+
+
 def parse_text(value) -> str:
     return display(value)
 
@@ -191,9 +201,9 @@ def parse_text(value) -> str:
 PARSERS = {
     "text": parse_text, "date": parse_date, "fips": parse_fips, "state": parse_state,
     "outcome": parse_outcome, "criminality": parse_criminality, "status": parse_status,
-    "citizenship": parse_citizenship,
+    "citizenship": parse_citizenship, "correction_type": parse_correction_type,
 }
-ERROR_CODE = {"date": "E302", "fips": "E303", "state": "E305", "status": "E306"}
+ERROR_CODE = {"date": "E302", "fips": "E303", "state": "E305", "status": "E306", "correction_type": "E308"}
 WARNING_CODE = {"criminality": "W302", "citizenship": "W301"}
 UNKNOWN_DEFAULT = {"criminality": "unknown", "citizenship": "unknown"}
 MISSING_DEFAULT = {"outcome": "pending", "criminality": "unknown", "citizenship": "unknown"}
@@ -271,6 +281,8 @@ def validate_sheet(table: SheetTable, counties: Counties) -> ValidatedSheet:
     if table.kind == "detainers":
         _check_detainer_dates(table, frame, problems, row_errors, notes)
         _assign_ids(table, frame)
+    if table.kind == "corrections":
+        _check_corrections(table, frame, counties, problems, row_errors)
     frame["row_status"] = ["error" if e else "used" for e in row_errors]
     for note in table.layout.notes:
         notes.append(f"{table.file}{_sheet_suffix(table)} ({table.layout.name}) {note}.")
@@ -286,7 +298,8 @@ def _check_fips(table, frame, counties: Counties, problems, row_errors):
         return
     label = table.column_label("county_fips")
     unknown = []  # well-formed codes of no county: not a value, like a code that cannot be read
-    for i, (fips, state) in enumerate(zip(frame["county_fips"], frame["state"])):
+    states = frame["state"] if "state" in frame.columns else [None] * len(frame)  # corrections have no State
+    for i, (fips, state) in enumerate(zip(frame["county_fips"], states)):
         if fips is None:
             continue
         where = dict(file=table.file, sheet=table.sheet, row=table.record_rows[i], column=label, value=fips)
@@ -346,3 +359,102 @@ def _assign_ids(table: SheetTable, frame: pd.DataFrame) -> None:
                         index=frame.index, dtype=object)
     occurrence = digests.groupby(digests).cumcount() + 1
     frame["detainer_id"] = prefix + digests + "-" + occurrence.astype(str)
+
+
+# --- corrections: what each row needs depends on its Type and on which detainer field it corrects --------
+
+CORRECTION_COLUMNS = ["level", "target_field", "correct_parsed", "correct_display"]
+
+
+def correction_value(field_name: str, value, counties: Counties, date1904: bool = False):
+    """(parsed value, display text) of a correction's Correct Value for the detainer field it corrects.
+
+    Raises Invalid. Stricter than the detainers sheet: a correction is a deliberate statement, so an
+    unrecognised outcome, criminality or country is an error here, not "other" or "unknown".
+    """
+    if is_missing(value):
+        if field_name == "county_fips":
+            return None, "jurisdiction not determined"
+        raise Invalid("blank; only a County FIPS correction may be blank (jurisdiction not determined)")
+    if field_name == "outcome":
+        key = normalise_value(value)
+        if key == "" or key not in OUTCOME_VOCABULARY:
+            raise Invalid("not one of declined, honored, pending, other")
+        outcome = OUTCOME_VOCABULARY[key]
+        return outcome, outcome
+    if field_name in ("outcome_date", "date_issued"):
+        day = parse_date(value, date1904)
+        return pd.Timestamp(day).as_unit("s"), day.isoformat()
+    if field_name == "county_fips":
+        fips = parse_fips(value)
+        if fips not in counties.by_fips:
+            raise Invalid("no such county in the Census county list")
+        return fips, f"{counties.by_fips[fips].label} ({fips})"
+    if field_name == "state":
+        state = parse_state(value)
+        return state, state
+    try:
+        if field_name == "criminality":
+            result = "unknown" if normalise_value(value) == "unknown" else parse_criminality(value)
+            return result, result
+        if field_name == "citizenship":
+            result = parse_citizenship(value)
+            return result, result
+    except Unrecognised as exc:
+        raise Invalid(str(exc)) from None
+    text = display(value)  # facility: free text
+    return text, text
+
+
+def _check_corrections(table, frame, counties: Counties, problems, row_errors):
+    """Row-level rules of the corrections sheet (E309-E312); adds level, target field and parsed value."""
+    n = len(frame)
+    raw = {f: table.values.get(f, [None] * n) for f in ("detainer_id", "county_fips", "field", "correct_value", "note")}
+    columns = {c: [None] * n for c in CORRECTION_COLUMNS}
+
+    def label(field_name):
+        return table.column_label(field_name) if field_name in table.columns else ""
+
+    def problem(code, i, field_name, message):
+        row_errors[i] = True
+        value = raw[field_name][i] if field_name in raw else None
+        missing = field_name not in table.columns
+        problems.append(Problem(code, file=table.file, sheet=table.sheet, row=table.record_rows[i],
+                                column=label(field_name), value="" if is_missing(value) else display(value),
+                                message=message + (" (the sheet has no such column)" if missing else "")))
+
+    for i, kind in enumerate(frame["type"]):
+        if kind is None:  # blank (E301) or not recognised (E308): already reported
+            continue
+        has = {f: not is_missing(v[i]) for f, v in raw.items()}
+        if kind == "response":
+            if not has["county_fips"]:
+                problem("E309", i, "county_fips", "a response needs the County FIPS of the jurisdiction responding")
+            if not has["note"]:
+                problem("E309", i, "note", "a response needs a Note: the jurisdiction's statement")
+            continue
+        # a correction
+        level = "detainer" if has["detainer_id"] else "county" if has["county_fips"] else None
+        if level is None:
+            problem("E309", i, "detainer_id", "a correction needs a Detainer ID (one detainer) or a County FIPS "
+                                              "(every detainer attributed to that county)")
+        if not has["field"]:
+            problem("E309", i, "field", "a correction needs the Field it corrects")
+            continue
+        target = correctable_field(raw["field"][i])
+        if target is None:
+            problem("E310", i, "field", "not a detainer field that can be corrected")
+            continue
+        if level == "county" and target not in COUNTY_CORRECTABLE_FIELDS:
+            problem("E311", i, "field", "without a Detainer ID the correction applies to a whole county, "
+                                        "and can only move its detainers to another County FIPS")
+            continue
+        try:
+            parsed, shown = correction_value(target, raw["correct_value"][i], counties, table.date1904)
+        except Invalid as exc:
+            problem("E312", i, "correct_value", f"{KINDS['detainers'].column(target).name}: {exc}")
+            continue
+        columns["level"][i], columns["target_field"][i] = level, target
+        columns["correct_parsed"][i], columns["correct_display"][i] = parsed, shown
+    for name, values in columns.items():
+        frame[name] = pd.Series(values, dtype=object)
