@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import pandas as pd
+
 from . import ingest, revisions
 from .options import PROJECT_ROOT, RunOptions
 from .period import Week, latest_complete_week, week_containing, weeks_with_data
@@ -183,33 +185,49 @@ def revision_reasons(report: Report, dataset: Dataset) -> list[str]:
         for row in corrections.to_dict(orient="records"):
             if _touches_week(row, report):
                 reasons.append(correction_sentence(row))
-    if len(dataset.changes):
-        reasons.append(f"{dataset.changes['detainer_id'].nunique():,} detainer record(s) were updated by newer "
-                       "source files (staff change log).")
+    updated = _updated_in_window(dataset, report)
+    if updated:
+        reasons.append(f"{updated:,} detainer record{'' if updated == 1 else 's'} behind these figures "
+                       f"{'was' if updated == 1 else 'were'} updated by newer source files.")
     if not reasons:
         reasons.append("Records were added to or changed in the source files since the previous edition "
                        "(for example outcomes recorded late, or facilities newly mapped to their county).")
     return reasons
 
 
+def _updated_in_window(dataset: Dataset, report: Report) -> int:
+    """Detainers updated by a newer file whose dates fall in the weeks this edition prints."""
+    if not len(dataset.changes):
+        return 0
+    detainers = dataset.used("detainers")
+    updated = detainers[detainers["detainer_id"].isin(set(dataset.changes["detainer_id"]))]
+    start = pd.Timestamp(report.week.start - dt.timedelta(days=7 * (report.settings.trend_weeks - 1)))
+    end = pd.Timestamp(report.week.end)
+    inside = (updated["date_issued"].between(start, end) | updated["outcome_date"].between(start, end))
+    return int(inside.sum())
+
+
 def _touches_week(row: dict, report: Report) -> bool:
-    """Could the correction change a figure this edition prints? (the trend reaches back trend_weeks)"""
-    start, end = row.get("affected_from"), row.get("affected_to")
-    if start is None or end is None or start != start or end != end:
-        return True
+    """Could the correction change a figure this edition prints? It changed detainers whose dates
+    (before or after the correction) span some range; the trend reaches back trend_weeks."""
+    days = [row.get(k) for k in ("date_issued_min", "date_issued_max", "outcome_date_min", "outcome_date_max")]
+    days = [d.date() for d in days if d is not None and d == d and d is not pd.NaT]
+    if not days or not row.get("detainers_changed"):
+        return False
     window_start = report.week.start - dt.timedelta(days=7 * (report.settings.trend_weeks - 1))
-    return not (end.date() < window_start or start.date() > report.week.end)
+    return not (max(days) < window_start or min(days) > report.week.end)
 
 
 def correction_sentence(row: dict) -> str:
-    parts = [f"Correction of {row.get('date').date().isoformat() if hasattr(row.get('date'), 'date') else row.get('date')}"]
-    if row.get("jurisdiction_label"):
-        parts.append(f"({row['jurisdiction_label']})")
-    text = " ".join(parts) + ": "
+    """'Correction recorded 2017-03-22 (Franklin County, IA): ... County FIPS corrected to ... for 12 detainers.'"""
+    day = row["date"].date().isoformat() if hasattr(row.get("date"), "date") else str(row.get("date"))
+    where = f" ({row['jurisdiction']})" if row.get("jurisdiction") else ""
+    text = f"Correction recorded {day}{where}: "
     if row.get("what_was_wrong"):
-        text += f"{row['what_was_wrong']}. "
-    if row.get("field"):
-        text += f"{row['field']} corrected to {row.get('correct_value') or 'not determined'}. "
+        text += f"{row['what_was_wrong'].rstrip('.')}. "
+    count = int(row.get("detainers_changed") or 0)
+    text += (f"{row['field']} corrected to {row.get('correct_value') or 'not determined'} for {count:,} "
+             f"detainer{'' if count == 1 else 's'}.")
     if row.get("note"):
-        text += row["note"]
-    return text.strip()
+        text += f" {row['note']}"
+    return text

@@ -54,6 +54,8 @@ class Report:
     earlier_revisions: list[dict] = field(default_factory=list)  # {revision, published, path}
     revision_changes: list[dict] = field(default_factory=list)  # {table, row, column, old, new}
     revision_reasons: list[str] = field(default_factory=list)
+    corrections: pd.DataFrame | None = None  # the corrections log: every correction recorded by publication
+    responses: pd.DataFrame | None = None  # statements of jurisdictions in this week's tables
 
 
 def in_week(dates: pd.Series, week: Week) -> pd.Series:
@@ -396,8 +398,10 @@ def build_report(dataset: Dataset, week: Week, settings: Settings, counties: Cou
     }
     caveats = computed_caveats(issued, declines, week_charges, not_subsequent, week, dataset, policies_all,
                                counties)
+    corrections, responses = corrections_and_responses(dataset, jurisdictions, published)
     return Report(
         week=week, published=published, sample=sample, revision=revision, settings=settings, summary=summary,
+        corrections=corrections, responses=responses,
         jurisdictions=jurisdictions, issued_table=issued_table(jurisdictions, settings),
         declines_by_jurisdiction=declines_by_jurisdiction(declines, week, counties),
         declines_detail=declines_detail(declines, week, counties), issued_detail=issued_detail(issued, counties),
@@ -406,6 +410,32 @@ def build_report(dataset: Dataset, week: Week, settings: Settings, counties: Cou
         charges_detail=charges_detail(cumulative, week, counties), policies=policies,
         trend=trend_table(detainers, week, settings.trend_weeks), caveats=caveats,
         data_notes=list(dataset.notes))
+
+
+CORRECTION_LOG_COLUMNS = ["date", "jurisdiction", "facility", "field", "what_was_wrong", "correct_value", "note",
+                          "detainers_changed"]
+
+
+def corrections_and_responses(dataset: Dataset, jurisdictions: pd.DataFrame, published: dt.date):
+    """The public corrections log (every correction recorded by the publication date) and the responses
+    of the jurisdictions this edition prints, newest first. No detainer or subject IDs."""
+    log = getattr(dataset, "corrections", None)
+    if log is None or not len(log):
+        log = pd.DataFrame(columns=CORRECTION_LOG_COLUMNS)
+    else:
+        log = log[(log["date"] <= pd.Timestamp(published)).fillna(True)]
+        log = log.sort_values("date", ascending=False, kind="stable")[CORRECTION_LOG_COLUMNS].reset_index(drop=True)
+        log["date"] = log["date"].dt.date
+    responses = getattr(dataset, "responses", None)
+    columns = ["date", "jurisdiction", "county_fips", "state", "note"]
+    if responses is None or not len(responses):
+        responses = pd.DataFrame(columns=columns)
+    else:
+        shown = set(jurisdictions["fips"])
+        responses = responses[responses["county_fips"].isin(shown) & (responses["date"] <= pd.Timestamp(published))]
+        responses = responses.sort_values("date", ascending=False, kind="stable")[columns].reset_index(drop=True)
+        responses["date"] = responses["date"].dt.date
+    return log, responses
 
 
 def report_json(report: Report) -> dict:
@@ -454,6 +484,8 @@ def report_json(report: Report) -> dict:
         "earlier_revisions": report.earlier_revisions,
         "revision_changes": report.revision_changes,
         "revision_reasons": report.revision_reasons,
+        "corrections": _records(report.corrections) if report.corrections is not None else [],
+        "responses": _records(report.responses) if report.responses is not None else [],
     }
 
 

@@ -266,3 +266,53 @@ def test_kill_minus_9_at_random_points_never_leaves_a_mix(base):
         declines[(base / "inputs" / "detainers.csv").read_text(encoding="utf-8")]
     assert not any(p.name.startswith((".staging", ".tmp")) for p in outputs.iterdir())
     print(f"killed {killed}, completed {completed}, in {time.perf_counter() - started:.0f} s")
+
+
+def test_correction_sheet_revises_the_week_and_is_logged_with_the_response(base):
+    """The DDOR's Franklin mistake: detainers mapped to Franklin County, IA belonged to Franklin County, NY."""
+    inputs = base / "inputs"
+    (inputs / "detainers.csv").write_text(FIRST + "A4,Franklin County Jail,IA,,2017-01-31,declined,2017-02-02\n"
+                                          "A5,Franklin County Jail,IA,,2017-02-01,,\n", encoding="utf-8")
+    (inputs / "facilities.csv").write_text("Facility,State,County FIPS\nFranklin County Jail,IA,19069\n",
+                                           encoding="utf-8")
+    assert generate(base, "--week", "2017-02-01").returncode == 0
+    first = json.loads((base / "outputs" / "2017-02-03" / "report.json").read_text())
+    assert {j["fips"]: j["issued"] for j in first["jurisdictions"]}["19069"] == 2
+
+    (inputs / "corrections.csv").write_text(
+        "Date,Type,County FIPS,Field,Correct Value,What Was Wrong,Note\n"
+        "2017-03-22,correction,19069,County FIPS,36033,Detainers were attributed to Franklin County in Iowa,"
+        "ICE corrected the facility's location\n"
+        "2017-03-23,response,48453,,,,The Sheriff's Office honors detainers accompanied by a judicial warrant.\n",
+        encoding="utf-8")
+    result = generate(base, "--week", "2017-02-01")
+    assert result.returncode == 0, result.stderr
+    data = json.loads((base / "outputs" / "2017-02-03" / "report.json").read_text())
+    assert data["revision"] == 2
+    by_fips = {j["fips"]: j for j in data["jurisdictions"]}
+    assert "19069" not in by_fips
+    assert (by_fips["36033"]["name"], by_fips["36033"]["state"], by_fips["36033"]["issued"],
+            by_fips["36033"]["declined"]) == ("Franklin County", "NY", 2, 1)
+    assert data["totals"]["issued"] == first["totals"]["issued"]  # moved, not lost
+    changes = {(c["table"], c["row"], c["column"]): (c["old"], c["new"]) for c in data["revision_changes"]}
+    table2 = "Table 2: detainers issued by jurisdiction"
+    assert changes[(table2, "Franklin County, IA", "issued")] == (2, None)
+    assert changes[(table2, "Franklin County, NY", "issued")] == (None, 2)
+    assert any(r.startswith("Correction recorded 2017-03-22 (Franklin County, IA): Detainers were attributed to "
+                            "Franklin County in Iowa. County FIPS corrected to Franklin County, NY") and
+               "for 2 detainers" in r for r in data["revision_reasons"])
+    [logged] = data["corrections"]
+    assert (logged["date"], logged["jurisdiction"], logged["detainers_changed"]) == \
+        ("2017-03-22", "Franklin County, IA", 2)
+    [response] = data["responses"]
+    assert response["jurisdiction"] == "Travis County, TX" and response["date"] == "2017-03-23"
+    html = (base / "outputs" / "2017-02-03" / "report.html").read_text()
+    assert "Corrections log" in html and "ICE corrected the facility&#39;s location" in html
+    assert "Travis County, TX, March 23, 2017" in html
+    assert "The Sheriff&#39;s Office honors detainers accompanied by a judicial warrant." in html
+    # the corrections log stays in every later edition: a later week's report carries it too
+    (inputs / "detainers.csv").write_text((inputs / "detainers.csv").read_text() +
+                                          "A9,Travis County Jail,TX,48453,2017-02-08,honored,2017-02-09\n")
+    assert generate(base, "--week", "2017-02-08").returncode == 0
+    later = json.loads((base / "outputs" / "2017-02-10" / "report.json").read_text())
+    assert [c["date"] for c in later["corrections"]] == ["2017-03-22"]
