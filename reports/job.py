@@ -17,8 +17,8 @@ from . import ingest, revisions
 from .options import PROJECT_ROOT, RunOptions
 from .period import Week, latest_complete_week, week_containing, weeks_with_data
 from .pipeline import Dataset, load_inputs, write_staff_reports
-from .publish import (publish_revision, published_week_names, recover, revisions as week_revisions, run_lock,
-                      sha256_file, write_atomic, write_index_and_feed)
+from .publish import (current_is_sample, publish_revision, published_week_names, recover, retire_sample_editions,
+                      revisions as week_revisions, run_lock, sha256_file, write_atomic, write_index_and_feed)
 from .reference import load_counties
 from .settings import Settings, load_settings
 from .tables import Report, build_report, report_json
@@ -120,6 +120,12 @@ def run_job(options: RunOptions, progress: Callable[[str], None] = lambda messag
 
 def _publish(options: RunOptions, settings: Settings, progress) -> JobResult:
     sample = not has_staff_inputs(options.inputs)
+    published_names = published_week_names(options.outputs)
+    real_editions = [n for n in published_names if not current_is_sample(options.outputs, n)]
+    if sample and real_editions:
+        return JobResult(EXIT_INPUT_ERRORS, f"The inputs folder {options.inputs} holds no spreadsheets, but real "
+                                            f"editions are published in {options.outputs}: refusing to publish "
+                                            "sample data there. Put the staff files back; nothing was published.")
     inputs = options.sample_inputs if sample else options.inputs
     fingerprint = run_fingerprint(options, inputs, options.settings, settings.week_start_index)
     if _last_state(options.staff) == fingerprint:
@@ -133,6 +139,7 @@ def _publish(options: RunOptions, settings: Settings, progress) -> JobResult:
         return JobResult(EXIT_INPUT_ERRORS, f"{len(dataset.files)} file(s) checked, nothing published: {counts}. "
                                             f"Staff report: {options.staff / 'check-report.txt'}",
                          dataset, sample, [], staff_files)
+    retired = [] if sample else retire_sample_editions(options.outputs)
     counties = load_counties()
     published, unchanged = [], []
     weeks = choose_weeks(dataset, options, settings.week_start_index, published_week_names(options.outputs))
@@ -152,7 +159,7 @@ def _publish(options: RunOptions, settings: Settings, progress) -> JobResult:
                     "sample": sample, "inputs": fingerprint["inputs"], "settings_sha256": fingerprint["settings"],
                     "software_sha256": fingerprint["code"]}
         published.append(publish_revision(report, options.outputs, settings.public_base_url, manifest))
-    if published or not (options.outputs / "index.html").exists():
+    if published or retired or not (options.outputs / "index.html").exists():
         write_index_and_feed(options.outputs, settings.title, settings.agency, settings.public_base_url)
     fingerprint["published"] = {name: str((options.outputs / name).readlink())
                                 for name in published_week_names(options.outputs)}

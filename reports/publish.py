@@ -300,6 +300,26 @@ def publish_revision(report: Report, outputs_dir: Path, public_base_url: str, ma
     return final
 
 
+def current_is_sample(outputs_dir: Path, week_name: str) -> bool:
+    revs = revisions(outputs_dir, week_name)
+    return bool(revs) and bool(revs[-1].manifest.get("sample"))
+
+
+def retire_sample_editions(outputs_dir: Path) -> list[str]:
+    """Real data has arrived: take the demonstration (sample) weeks down. The link goes first, so the
+    public never sees a half-removed week; recover() finishes the job if this is interrupted."""
+    retired = []
+    for name in published_week_names(outputs_dir):
+        if current_is_sample(outputs_dir, name):
+            (outputs_dir / name).unlink()
+            shutil.rmtree(outputs_dir / ARCHIVE / name, ignore_errors=True)
+            retired.append(name)
+    latest = outputs_dir / "latest"
+    if latest.is_symlink() and not latest.exists():
+        latest.unlink()
+    return retired
+
+
 # --- index, latest, feed -------------------------------------------------------------------------
 
 

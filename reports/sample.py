@@ -159,7 +159,25 @@ def build_rows(seed: int = SEED):
                             "Disposition Date": "" if status == "pending" else
                             (arrest + dt.timedelta(days=rng.randint(20, 60))).isoformat(),
                         })
-    return detainers, charges, facilities, policies
+    corrections = _sample_corrections(detainers)
+    return detainers, charges, facilities, policies, corrections
+
+
+def _sample_corrections(detainers: list[dict]) -> list[dict]:
+    """One disputed decline corrected (a transfer recorded as a decline) and one jurisdiction's response."""
+    week_start = LAST_DAY - dt.timedelta(days=6)
+    disputed = next(d for d in detainers if d["County FIPS"] == "17031" and d["Outcome Date"]
+                    and d["Outcome"] == "Detainer Declined by LEA" and d["Outcome Date"] >= week_start)
+    blank = {"Detainer ID": "", "County FIPS": "", "Field": "", "Correct Value": "", "What Was Wrong": ""}
+    return [
+        {**blank, "Date": LAST_DAY.isoformat(), "Type": "correction", "Detainer ID": disputed["Detainer ID"],
+         "Field": "Outcome", "Correct Value": "other",
+         "What Was Wrong": "A transfer to another county's jail was recorded as a decline",
+         "Note": "Corrected after the county disputed the record (synthetic sample)."},
+        {**blank, "Date": LAST_DAY.isoformat(), "Type": "response", "County FIPS": "48453",
+         "Note": "The Sheriff's Office honors detainers for the offenses listed in its policy and any detainer "
+                 "accompanied by a judicial warrant (synthetic sample statement)."},
+    ]
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -196,7 +214,7 @@ def _write_xlsx(path: Path, title: str, rows: list[dict]) -> None:
 
 
 def write_sample(folder: Path = SAMPLE_DIR, seed: int = SEED) -> list[Path]:
-    detainers, charges, facilities, policies = build_rows(seed)
+    detainers, charges, facilities, policies, corrections = build_rows(seed)
     folder.mkdir(parents=True, exist_ok=True)
     _write_xlsx(folder / "detainers.xlsx", "Detainers issued (sample)", detainers)
     _write_xlsx(folder / "facilities.xlsx", "Facility to county map (sample)", facilities)
@@ -205,6 +223,11 @@ def write_sample(folder: Path = SAMPLE_DIR, seed: int = SEED) -> list[Path]:
         writer = csv.DictWriter(handle, fieldnames=list(charges[0]))
         writer.writeheader()
         writer.writerows(charges)
+    with open(folder / "corrections.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["Date", "Type", "Detainer ID", "County FIPS", "Field",
+                                                    "Correct Value", "What Was Wrong", "Note"])
+        writer.writeheader()
+        writer.writerows(corrections)
     return sorted(folder.iterdir())
 
 

@@ -316,3 +316,25 @@ def test_correction_sheet_revises_the_week_and_is_logged_with_the_response(base)
     assert generate(base, "--week", "2017-02-08").returncode == 0
     later = json.loads((base / "outputs" / "2017-02-10" / "report.json").read_text())
     assert [c["date"] for c in later["corrections"]] == ["2017-03-22"]
+
+
+def test_real_data_replaces_sample_editions_and_sample_never_joins_real_ones(tmp_path):
+    (tmp_path / "inputs").mkdir()
+    assert generate(tmp_path).returncode == 0  # the sample edition of a fresh clone
+    outputs = tmp_path / "outputs"
+    sample_weeks = [p.name for p in outputs.iterdir() if p.is_symlink() and p.name[0].isdigit()]
+    assert len(sample_weeks) == 1
+    (tmp_path / "inputs" / "detainers.csv").write_text(FIRST, encoding="utf-8")
+    assert generate(tmp_path, "--week", "2017-02-01").returncode == 0
+    weeks = [p.name for p in outputs.iterdir() if p.is_symlink() and p.name[0].isdigit()]
+    assert weeks == ["2017-02-03"]
+    assert not (outputs / "archive" / sample_weeks[0]).exists()
+    assert "SAMPLE" not in (outputs / "index.html").read_text()
+    assert os.readlink(outputs / "latest") == "2017-02-03"
+    # staff files gone by mistake: the run refuses to put sample data beside the real editions
+    (tmp_path / "inputs" / "detainers.csv").unlink()
+    before = snapshot(outputs)
+    refused = generate(tmp_path)
+    assert refused.returncode == 1
+    assert "refusing to publish sample data" in refused.stderr
+    assert snapshot(outputs) == before
