@@ -147,11 +147,8 @@ def reconcile(sheets: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
 
 
 def _reason_group(status: str) -> str:
-    if status.startswith("repeat of row"):
-        return "repeat of an earlier row"
-    if status.startswith("superseded by"):
-        return status
-    return status
+    """'repeat of row 7' and 'repeat of row 9' count as one reason; other statuses are their own."""
+    return "repeat of an earlier row" if status.startswith("repeat of row") else status
 
 
 def write_staff_reports(dataset: Dataset, staff_dir: Path, now: dt.datetime) -> list[Path]:
