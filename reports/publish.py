@@ -275,8 +275,8 @@ def _adopt_legacy_folder(outputs_dir: Path, folder: Path) -> None:
         meta = json.loads((folder / "report.json").read_text(encoding="utf-8")) if (folder / "report.json").exists() else {}
         published = meta.get("published", "1970-01-01")
         published = published if "T" in published else f"{published}T00:00:00+00:00"
-        write_atomic(folder / MANIFEST, json.dumps({"week": folder.name, "revision": 1,
-                                                    "published": published, "files": files}))
+        write_atomic(folder / MANIFEST, json.dumps({"week": folder.name, "revision": 1, "published": published,
+                                                    "sample": meta.get("sample"), "files": files}))
     os.rename(folder, target)
     symlink_atomic(f"{ARCHIVE}/{folder.name}/r1", outputs_dir / folder.name)
 
@@ -301,8 +301,11 @@ def publish_revision(report: Report, outputs_dir: Path, public_base_url: str, ma
 
 
 def current_is_sample(outputs_dir: Path, week_name: str) -> bool:
+    """Is the week's current edition built from the bundled sample data? (report.json says so)"""
     revs = revisions(outputs_dir, week_name)
-    return bool(revs) and bool(revs[-1].manifest.get("sample"))
+    if not revs:
+        return False
+    return bool(json.loads((revs[-1].folder / "report.json").read_text(encoding="utf-8")).get("sample"))
 
 
 def retire_sample_editions(outputs_dir: Path) -> list[str]:

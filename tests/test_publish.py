@@ -338,3 +338,21 @@ def test_real_data_replaces_sample_editions_and_sample_never_joins_real_ones(tmp
     assert refused.returncode == 1
     assert "refusing to publish sample data" in refused.stderr
     assert snapshot(outputs) == before
+
+
+def test_a_week_published_as_a_plain_folder_is_adopted_as_revision_1(base):
+    import shutil
+
+    assert generate(base, "--week", "2017-02-01").returncode == 0
+    outputs = base / "outputs"
+    shutil.copytree(outputs / "2017-02-03", outputs / "legacy", symlinks=False)
+    (outputs / "legacy" / "manifest.json").unlink()  # the layout before revisions had no manifest
+    (outputs / "2017-02-03").unlink()
+    shutil.rmtree(outputs / "archive")
+    (outputs / "legacy").rename(outputs / "2017-02-03")
+    (base / "inputs" / "detainers.csv").write_text(SECOND, encoding="utf-8")
+    assert generate(base, "--week", "2017-02-01").returncode == 0
+    assert os.readlink(outputs / "2017-02-03") == "archive/2017-02-03/r2"
+    r1 = json.loads((outputs / "archive" / "2017-02-03" / "r1" / "manifest.json").read_text())
+    assert r1["revision"] == 1 and r1["sample"] is False and "report.pdf" in r1["files"]
+    assert_complete(outputs)
