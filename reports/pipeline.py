@@ -75,7 +75,12 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None) -> Dataset:
             table, sheet_problems = ingest.recognise(raw)
             problems += sheet_problems
             if table is None:
-                reason = "hidden sheet, not read" if raw.hidden else "sheet not recognised"
+                if raw.hidden:
+                    reason = "hidden sheet, not read"
+                elif any(p.severity == ERROR for p in sheet_problems):
+                    reason = "sheet not read: error in its header"
+                else:
+                    reason = "sheet not recognised"
                 sheet_rows.append({"file": rel, "sheet": raw.sheet, "kind": "", "layout": reason})
                 # every non-blank row is still accounted for, as excluded with the sheet's reason
                 excluded_rows += [{"source_file": rel, "source_sheet": raw.sheet, "source_row": i + 1,

@@ -71,7 +71,7 @@ RECONCILIATION = {
     "unknown_layout": {("workbook.xlsx", "Notes"): (None, 3, 0, {"sheet not recognised": 3}),
                        ("workbook.xlsx", "Old data"): (None, 2, 0, {"hidden sheet, not read": 2}),
                        ("workbook.xlsx", "Empty"): (None, 0, 0, {}),
-                       ("workbook.xlsx", "Partial"): (None, 4, 0, {"sheet not recognised": 4})},
+                       ("workbook.xlsx", "Partial"): (None, 4, 0, {"sheet not read: error in its header": 4})},
     "ice_export": {("ice-detainers.xlsx", "Detainers"): (7, 7, 7, {})},
     "foia_export": {("pa_first50.csv", ""): (1, 52, 52, {})},
     "facilities": {("detainers.csv", ""): (1, 7, 7, {}),
@@ -385,7 +385,7 @@ def test_unknown_layout(tmp_path):
     assert len(dataset.detainers) == 0  # the hidden sheet's row is not counted
     layouts = {k[1]: v["layout"] for k, v in reconciliation(dataset).items()}
     assert layouts == {"Notes": "sheet not recognised", "Old data": "hidden sheet, not read",
-                       "Empty": "sheet not recognised", "Partial": "sheet not recognised"}
+                       "Empty": "sheet not recognised", "Partial": "sheet not read: error in its header"}
 
 
 # --------------------------------------------------------------------------- ICE export

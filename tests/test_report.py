@@ -277,6 +277,9 @@ def test_pdf_text_agrees_with_json(published):
     assert f"{totals['issued']} detainers were issued in the week" in " ".join(text.split())
     assert f"{totals['declined']} declined detainers were recorded in the week" in " ".join(text.split())
     assert "Page 1 of" in published["pdf_pages"][0]
+    o = totals["issued_outcomes"]
+    assert f"Total {totals['issued']} {o['honored']} {o['declined']} {o['pending']} {o['other']} " in text  # Table 2
+    assert re.search(rf"Total {totals['declined']} {totals['declined_issued_before_period']} \d", text)  # Table 3a
     assert all("SAMPLE" not in page for page in published["pdf_pages"])
     for caveat in published["json"]["caveats"]:
         assert caveat[:40] in " ".join(text.split())
