@@ -27,6 +27,8 @@ CATALOGUE: dict[str, Code] = {
         Code("E101", ERROR, "file cannot be read", "Open the file in Excel and save it again as .xlsx or .csv."),
         Code("E102", ERROR, "file looks unsafe", "The file's compressed contents are far larger than the file; export it again from the source system."),
         Code("E103", ERROR, "text encoding not recognised", "Save the CSV as 'CSV UTF-8' from Excel."),
+        Code("E104", ERROR, "formula without a saved result",
+             "The file was written by a program and never opened in Excel: open it in Excel and save it."),
         Code("W101", WARNING, "file not read", "Only .xlsx, .xlsm and .csv files are read; move other files out of the inputs folder."),
         # sheets and headers
         Code("E201", ERROR, "required column missing", "Add the column, or rename the existing one to the name in the template."),

@@ -41,6 +41,7 @@ class RawSheet:
     date1904: bool = False
     hidden: bool = False
     merged_ranges: list = field(default_factory=list)
+    formula_gaps: frozenset = frozenset()  # (row index, column index) of formulas with no saved value
 
 
 @dataclass
@@ -58,6 +59,7 @@ class SheetTable:
     record_rows: list[int]  # spreadsheet row numbers of candidate records
     values: dict[str, list]  # field -> raw values, aligned with record_rows
     excluded: dict[int, str]  # spreadsheet row -> reason (blank, total, note)
+    formula_gaps: frozenset = frozenset()  # (row index, column index): formula cells with no saved value
 
     @property
     def kind(self) -> str:
@@ -141,8 +143,12 @@ def read_csv(path: Path, rel: str) -> tuple[list[RawSheet], list[Problem]]:
     return [RawSheet(rel, "", rows, path.stat().st_mtime)], []
 
 
-def check_zip(path: Path) -> bool:
-    """Refuse zip bombs from the declared sizes, before anything is inflated. Returns the 1904 flag."""
+def check_zip(path: Path) -> tuple[bool, dict[str, frozenset]]:
+    """Refuse zip bombs from the declared sizes, before anything is inflated.
+
+    Returns the workbook's 1904 flag and, per sheet name, the formula cells that have no saved
+    value (a workbook written by a script and never opened in Excel): a reader sees them empty.
+    """
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
@@ -159,18 +165,76 @@ def check_zip(path: Path) -> bool:
             workbook_xml = archive.read("xl/workbook.xml")
         except KeyError as exc:
             raise UnreadableFile("not a valid .xlsx file (no workbook part)") from exc
+        root = _safe_xml(workbook_xml, "workbook")
+        date1904 = any(e.get("date1904", "0").lower() in ("1", "true")
+                       for e in root.iter() if e.tag.rsplit("}", 1)[-1] == "workbookPr")
+        gaps = {name: _formula_gaps(archive, part) for name, part in _sheet_parts(archive, root).items()}
+    return date1904, {name: found for name, found in gaps.items() if found}
+
+
+def _safe_xml(data: bytes, what: str):
     try:
-        root = SafeET.fromstring(workbook_xml)
+        return SafeET.fromstring(data)
     except Exception as exc:  # defusedxml raises on entity tricks, ParseError on junk
-        raise UnsafeFile(f"workbook part refused by the XML parser: {exc}") from exc
-    for element in root.iter():
-        if element.tag.endswith("}workbookPr") or element.tag == "workbookPr":
-            return element.get("date1904", "0").lower() in ("1", "true")
-    return False
+        raise UnsafeFile(f"{what} part refused by the XML parser: {exc}") from exc
+
+
+def _sheet_parts(archive: zipfile.ZipFile, workbook_root) -> dict[str, str]:
+    """Sheet name -> its XML part in the archive, from the workbook and its relationships."""
+    try:
+        rels = _safe_xml(archive.read("xl/_rels/workbook.xml.rels"), "relationships")
+    except KeyError:
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter() if r.tag.rsplit("}", 1)[-1] == "Relationship"}
+    parts = {}
+    for sheet in workbook_root.iter():
+        if sheet.tag.rsplit("}", 1)[-1] != "sheet":
+            continue
+        rel_id = next((v for k, v in sheet.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
+        target = targets.get(rel_id, "")
+        parts[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return parts
+
+
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_SAVED_VALUE = re.compile(rb"<v>[^<]")  # openpyxl writes an empty <v /> for a formula it cannot calculate
+
+
+def _formula_gaps(archive: zipfile.ZipFile, part: str) -> frozenset:
+    """Cells holding a formula but no saved value. Streams the part and parses it only if it has formulas."""
+    try:
+        with archive.open(part) as handle:
+            tail, has_formula = b"", False
+            for block in iter(lambda: handle.read(1 << 24), b""):
+                if b"<f" in tail + block:
+                    has_formula = True
+                    break
+                tail = block[-2:]
+            if not has_formula:
+                return frozenset()
+        data = archive.read(part)
+    except KeyError:
+        return frozenset()
+    gaps = set()
+    for match in _CELL.finditer(data):
+        inner = match[2] or b""
+        if b"<f" in inner and not _SAVED_VALUE.search(inner):
+            ref = _REF.search(match[1])
+            if ref:
+                gaps.add((int(ref[2]) - 1, _column_index(ref[1].decode("ascii"))))
+    return frozenset(gaps)
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
 
 
 def read_workbook(path: Path, rel: str) -> tuple[list[RawSheet], list[Problem]]:
-    date1904 = check_zip(path)
+    date1904, formula_gaps = check_zip(path)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several types for corrupt parts
@@ -186,7 +250,8 @@ def read_workbook(path: Path, rel: str) -> tuple[list[RawSheet], list[Problem]]:
             # skip_empty_area=False keeps rows[i] == spreadsheet row i + 1
             rows = sheet.to_python(skip_empty_area=False)  # hidden sheets too: their rows are reconciled
             merged = [] if hidden else (sheet.merged_cell_ranges or [])
-            sheets.append(RawSheet(rel, meta.name, rows, mtime, date1904, hidden, merged))
+            sheets.append(RawSheet(rel, meta.name, rows, mtime, date1904, hidden, merged,
+                                   formula_gaps.get(meta.name, frozenset())))
     except Exception as exc:
         raise UnreadableFile(f"not a readable .xlsx file ({type(exc).__name__}: {exc})") from exc
     finally:
@@ -326,7 +391,7 @@ def _build_table(sheet: RawSheet, header_index: int, layout: Layout, matched: di
             record_data.append(row)
     values = {f: [r[idx] if idx < len(r) else "" for r in record_data] for f, idx in columns.items()}
     table = SheetTable(sheet.file, sheet.sheet, sheet.mtime, layout, header_row, columns, headers,
-                       sheet.date1904, record_rows, values, excluded)
+                       sheet.date1904, record_rows, values, excluded, sheet.formula_gaps)
     return table, problems
 
 

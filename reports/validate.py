@@ -254,7 +254,13 @@ def validate_sheet(table: SheetTable, counties: Counties) -> ValidatedSheet:
         label = table.column_label(column.field)
         flagged = {value for value, (state, _) in parsed_by_value.items()
                    if state in ("error", "warning") or (state == "missing" and column.required)}
-        for i in (i for i, v in enumerate(raw) if v in flagged) if flagged else ():
+        unsaved = _unsaved_formula_rows(table, column.field)
+        for i in sorted(unsaved):  # the cell looks empty only because its formula was never calculated
+            row_errors[i] = True
+            problems.append(Problem("E104", row=table.record_rows[i], column=label, message=(
+                "the cell holds a formula whose result was never saved; open the file in Excel and save it"),
+                **where))
+        for i in (i for i, v in enumerate(raw) if v in flagged and i not in unsaved) if flagged else ():
             state, result = outcomes[i]
             if state == "missing":
                 if column.required and column.type != "outcome":
@@ -287,6 +293,15 @@ def validate_sheet(table: SheetTable, counties: Counties) -> ValidatedSheet:
     for note in table.layout.notes:
         notes.append(f"{table.file}{_sheet_suffix(table)} ({table.layout.name}) {note}.")
     return ValidatedSheet(table, frame, problems, notes)
+
+
+def _unsaved_formula_rows(table: SheetTable, field_name: str) -> set[int]:
+    """Record indexes whose cell in this column is a formula with no saved value."""
+    if not table.formula_gaps:
+        return set()
+    column = table.columns[field_name]
+    rows = {row - 1 for row, col in ((r + 1, c) for r, c in table.formula_gaps) if col == column}
+    return {i for i, row_number in enumerate(table.record_rows) if row_number - 1 in rows}
 
 
 def _sheet_suffix(table: SheetTable) -> str:

@@ -63,3 +63,30 @@ def test_two_columns_meaning_the_same_thing_is_an_error(tmp_path):
     assert len(dataset.used("detainers")) == 0
     [line] = dataset.reconciliation.to_dict(orient="records")
     assert (line["rows_read"], line["used"], line["excluded_reasons"]) == (2, 0, "sheet not read: error in its header: 2")
+
+
+def test_formula_without_a_saved_result_is_an_error_not_a_blank(tmp_path):
+    """A workbook written by a script and never opened in Excel: its formula cells read as empty."""
+    import openpyxl
+    import xlsxwriter
+
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Det"
+    ws.append(["Detainer ID", "Facility", "State", "County FIPS", "Date Issued", "Outcome"])
+    ws.append(["A1", "Travis County Jail", "TX", "48453", "2017-02-01", "declined"])
+    ws.append(["A2", "Travis County Jail", "TX", '=CONCAT("48","453")', "2017-02-01", "declined"])
+    wb.save(inputs / "script.xlsx")
+    saved = xlsxwriter.Workbook(str(inputs / "saved.xlsx"))  # a formula with its result saved is fine
+    sheet = saved.add_worksheet("Det")
+    sheet.write_row(0, 0, ["Detainer ID", "Facility", "State", "County FIPS", "Date Issued", "Outcome"])
+    sheet.write_row(1, 0, ["B1", "Travis County Jail", "TX"])
+    sheet.write_formula(1, 3, '=CONCAT("48","453")', None, "48453")
+    sheet.write_row(1, 4, ["2017-02-01", "declined"])
+    saved.close()
+    dataset = load_inputs(inputs)
+    assert _problems(dataset) == [("E104", "script.xlsx", "Det", 3, "D (County FIPS)")]
+    used = dataset.used("detainers").set_index("detainer_id")
+    assert used.loc["B1", "county_fips"] == "48453" and "A2" not in used.index
