@@ -283,7 +283,8 @@ def render_pdf(html: str, published: dt.date) -> bytes:
     import weasyprint
     from weasyprint.urls import FatalURLFetchingError
 
-    # reproducible bytes: the PDF's dates come from SOURCE_DATE_EPOCH
+    # reproducible bytes: the PDF's dates come from SOURCE_DATE_EPOCH (restored afterwards)
+    previous_epoch = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime.combine(published, dt.time(),
                                                                   tzinfo=dt.timezone.utc).timestamp()))
     handler = _CollectWarnings()
@@ -300,6 +301,10 @@ def render_pdf(html: str, published: dt.date) -> bytes:
     finally:
         for logger in loggers:
             logger.removeHandler(handler)
+        if previous_epoch is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous_epoch
     if handler.messages:
         raise RenderError("WeasyPrint warned, so the PDF is not published: " + " | ".join(handler.messages[:5]))
     return pdf

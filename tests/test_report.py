@@ -285,6 +285,31 @@ def test_pdf_text_agrees_with_json(published):
         assert caveat[:40] in " ".join(text.split())
 
 
+def test_pdf_is_tagged_for_accessibility_and_titled(published):
+    root = PdfReader(published["folder"] / "report.pdf").trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in root
+    assert root["/Lang"] == "en"
+    meta = PdfReader(published["folder"] / "report.pdf").metadata
+    assert meta.title.startswith("Weekly Declined Detainer Report: week ending February 3, 2017")
+
+
+@pytest.mark.slow
+def test_report_pdf_bytes_are_reproducible(published, tmp_path):
+    """The same inputs, settings and date give the same PDF, byte for byte."""
+    from reports.pipeline import load_inputs
+    from reports.reference import load_counties
+    from reports.render import render_html, render_pdf
+    from reports.settings import DEFAULTS
+    from reports.period import week_containing
+    from reports.tables import build_report
+
+    dataset = load_inputs(published["base"] / "inputs")
+    report = build_report(dataset, week_containing(WEEK_END, 5), DEFAULTS, load_counties(), sample=False,
+                          published=NOW.date())
+    html = render_html(report, link_base="https://example.org/detainer-reports/archive/2017-02-03/r1/", for_pdf=True)
+    assert render_pdf(html, report.published) == (published["folder"] / "report.pdf").read_bytes()
+
+
 def test_caveats_name_their_numbers(published):
     caveats = published["json"]["caveats"]
     assert any(c.startswith("2 detainers issued this week and 1 decline recorded this week could not be attributed")
