@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -164,26 +165,32 @@ def write_staff_reports(dataset: Dataset, staff_dir: Path, now: dt.datetime) -> 
                             columns=["severity", "code", "title", "file", "sheet", "row", "column", "value",
                                      "message", "help"])
     problems["row"] = problems["row"].astype("Int64")  # "12", not "12.0", when some problems have no row
-    for name, frame in (("problems.csv", problems), ("reconciliation.csv", dataset.reconciliation),
-                        ("changes.csv", dataset.changes)):
-        path = staff_dir / name
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
-        written.append(path)
+    def csv_writer(frame):
+        return lambda path: frame.to_csv(path, index=False, encoding="utf-8-sig")
+
+    outputs = [("problems.csv", csv_writer(problems)), ("reconciliation.csv", csv_writer(dataset.reconciliation)),
+               ("changes.csv", csv_writer(dataset.changes)),
+               ("unmapped-facilities.xlsx", lambda path: write_unmapped_workbook(dataset.unmapped, path)),
+               ("check-report.txt", lambda path: path.write_text(format_check_report(dataset, now), encoding="utf-8"))]
     # The log of corrections applied names detainers, so it is staff only. Written when the inputs hold a
     # corrections sheet; otherwise a log left by an earlier run is removed, so it never describes old inputs.
-    path = staff_dir / "corrections-applied.csv"
+    corrections_log = staff_dir / "corrections-applied.csv"
     if len(dataset.correction_rows) or len(dataset.correction_log):
-        dataset.correction_log.to_csv(path, index=False, encoding="utf-8-sig")
-        written.append(path)
-    elif path.exists():
-        path.unlink()
-    path = staff_dir / "unmapped-facilities.xlsx"
-    write_unmapped_workbook(dataset.unmapped, path)
-    written.append(path)
-    path = staff_dir / "check-report.txt"
-    path.write_text(format_check_report(dataset, now), encoding="utf-8")
-    written.append(path)
+        outputs.insert(3, ("corrections-applied.csv", csv_writer(dataset.correction_log)))
+    elif corrections_log.exists():
+        corrections_log.unlink()
+    for name, write in outputs:
+        written.append(_replace_atomically(staff_dir / name, write))
     return written
+
+
+def _replace_atomically(path: Path, write) -> Path:
+    """Write beside the file, then rename over it: a --check running alongside a publication never
+    leaves staff a file half of one run and half of the other."""
+    tmp = path.with_name(f".{path.stem}-{os.getpid()}{path.suffix}")
+    write(tmp)
+    os.replace(tmp, path)
+    return path
 
 
 def write_unmapped_workbook(unmapped: pd.DataFrame, path: Path) -> None:
