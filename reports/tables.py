@@ -360,6 +360,9 @@ def computed_caveats(issued, declines, week_charges, not_subsequent, week: Week,
     if pending_charges:
         caveats.append(f"{pending_charges:,} of the {len(week_charges):,} subsequent charges recorded this week are "
                        "pending: they are allegations, not convictions.")
+    if not len(dataset.charges):
+        caveats.append("No data on later charges were provided, so this edition reports no subsequent charges; "
+                       "that is not a count of zero.")
     warned = pd.Series([p.code for p in dataset.warnings if p.code in VALUE_WARNINGS], dtype=object)
     for code, count in warned.value_counts().sort_index().items():
         caveats.append(f"Data check: {_n(int(count), 'record')} in the source files "
@@ -384,6 +387,7 @@ def build_report(dataset: Dataset, week: Week, settings: Settings, counties: Cou
         "issued": len(issued),
         "issued_outcomes": issued_outcomes,
         "issued_jurisdictions": int(issued["county_fips"].dropna().nunique()),
+        "issued_not_determined": int(issued["county_fips"].isna().sum()),
         "issued_states": int(issued["state"].dropna().nunique()),
         "declined": len(declines),
         "declined_issued_before_period": int((declines["date_issued"] < pd.Timestamp(week.start)).sum()),
@@ -394,6 +398,7 @@ def build_report(dataset: Dataset, week: Week, settings: Settings, counties: Cou
         "subsequent_charges_people": int(week_charges["subject_id"].nunique()),
         "subsequent_charges_by_status": {s: int((week_charges["status"] == s).sum()) for s in CHARGE_STATUSES},
         "subsequent_charges_cumulative": len(cumulative),
+        "charges_data": bool(len(dataset.charges)),  # were any charges rows provided at all?
         "charges_not_subsequent": len(not_subsequent),
     }
     caveats = computed_caveats(issued, declines, week_charges, not_subsequent, week, dataset, policies_all,
@@ -453,7 +458,11 @@ def report_json(report: Report) -> dict:
             "decline_rate_percent": num(r.decline_rate), "issued_per_100k": num(r.issued_per_100k),
             "declined": int(r.declined), "policy_on_file": bool(r.policy_on_file),
         })
-    s = report.summary
+    s = dict(report.summary)
+    if not s["charges_data"]:  # not reported is not zero
+        for key in ("subsequent_charges", "subsequent_charges_people", "subsequent_charges_by_status",
+                    "subsequent_charges_cumulative", "charges_not_subsequent"):
+            s[key] = None
     return {
         "title": report.settings.title,
         "agency": report.settings.agency,
@@ -464,6 +473,7 @@ def report_json(report: Report) -> dict:
         "totals": {
             "issued": s["issued"], "issued_outcomes": s["issued_outcomes"],
             "issued_jurisdictions": s["issued_jurisdictions"], "issued_states": s["issued_states"],
+            "issued_not_determined": s["issued_not_determined"], "charges_data": s["charges_data"],
             "declined": s["declined"], "declined_issued_before_period": s["declined_issued_before_period"],
             "declined_jurisdictions": s["declined_jurisdictions"], "declined_states": s["declined_states"],
             "declined_not_determined": s["declined_not_determined"],

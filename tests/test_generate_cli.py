@@ -149,6 +149,12 @@ def test_pa_2014_week_counts_match_the_csv(tmp_path):
     assert any("no date of decline in the data" in c for c in data["caveats"])
     assert any("could not be attributed to a county" in c for c in data["caveats"])
     assert any("older FOIA export, which has no detainer IDs" in c for c in data["caveats"])
+    # no charges sheet: subsequent charges are not reported, which is not the same as zero
+    assert data["totals"]["charges_data"] is False and data["totals"]["subsequent_charges"] is None
+    assert any(c.startswith("No data on later charges were provided") for c in data["caveats"])
+    html = (tmp_path / "out" / "2014-11-21" / "report.html").read_text()
+    assert "(this is not a count of zero)" in html
+    assert f"to 0 identified jurisdictions in 1 state ({len(rows)} with the jurisdiction not determined)" in html
 
 
 def _two_week_inputs(folder: Path) -> None:
