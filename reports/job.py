@@ -45,9 +45,9 @@ def has_staff_inputs(inputs: Path) -> bool:
 
 def data_days(dataset: Dataset) -> list:
     detainers = dataset.used("detainers")
-    days = list(detainers["date_issued"].dropna().dt.date)
-    days += list(detainers.loc[detainers["outcome"] == "declined", "outcome_date"].dropna().dt.date)
-    return days
+    days = set(detainers["date_issued"].dropna().dt.date.unique())
+    days |= set(detainers.loc[detainers["outcome"] == "declined", "outcome_date"].dropna().dt.date.unique())
+    return sorted(days)
 
 
 def choose_weeks(dataset: Dataset, options: RunOptions, week_start: int, published: list[str]) -> list[Week]:
