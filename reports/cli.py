@@ -73,6 +73,10 @@ def run(options: RunOptions) -> int:
     if not options.inputs.is_dir():
         click.echo(f"error: inputs folder {options.inputs} does not exist", err=True)
         return EXIT_USAGE
+    if options.staff.resolve().is_relative_to(options.outputs.resolve()):
+        click.echo(f"error: the staff folder {options.staff} is inside the public outputs folder "
+                   f"{options.outputs}; staff reports must never be published", err=True)
+        return EXIT_USAGE
     interactive = sys.stderr.isatty()
     try:
         result = run_job(options, progress=_progress if interactive else (lambda message: None))

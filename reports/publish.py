@@ -70,6 +70,7 @@ def download_tables(report: Report) -> dict[str, pd.DataFrame]:
         "subsequent-charges-by-category.csv": report.charges_by_category,
         "policies.csv": report.policies,
         "trend.csv": report.trend,
+        "corrections.csv": report.corrections if report.corrections is not None else pd.DataFrame(),
     }
 
 

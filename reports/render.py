@@ -141,6 +141,7 @@ DOWNLOADS = (
     ("subsequent-charges-by-category.csv", "Table 4b"),
     ("policies.csv", "Table 5"),
     ("trend.csv", "Table 6"),
+    ("corrections.csv", "the corrections log (Table 10)"),
 )
 
 

@@ -93,6 +93,8 @@ def test_unknown_setting_and_bad_usage_exit_2(tmp_path):
     assert generate("--week", "last friday").returncode == 2
     assert generate("--week", "2026-01-01", "--all").returncode == 2
     assert generate("--inputs", tmp_path / "missing").returncode == 2
+    inside = generate("--inputs", tmp_path / "inputs", "--outputs", tmp_path / "out", "--staff", tmp_path / "out" / "st")
+    assert inside.returncode == 2 and "must never be published" in inside.stderr
 
 
 def test_input_errors_block_publication_and_keep_previous(tmp_path):
