@@ -126,6 +126,8 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None) -> Dataset:
         + [pd.DataFrame(excluded_rows, columns=["source_file", "source_sheet", "source_row", "row_status"])],
         ignore_index=True)
     reconciliation = reconcile(pd.DataFrame(sheet_rows, columns=["file", "sheet", "kind", "layout"]), status)
+    # in the order staff read their files: by file, sheet, row and column (file-level problems first)
+    problems.sort(key=lambda p: (p.file, p.sheet, p.row or 0, p.column, p.code))
     return Dataset(**frames_out, problems=problems, reconciliation=reconciliation, row_status=status,
                    changes=changes, unmapped=unmapped, notes=notes,
                    files=[p.relative_to(inputs_dir).as_posix() for p in paths],

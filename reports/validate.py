@@ -351,8 +351,10 @@ def _check_detainer_dates(table, frame, problems, row_errors, notes):
     for i in undated[undated].index:
         problems.append(Problem("W303", file=table.file, sheet=table.sheet, row=table.record_rows[i], column=label))
     if undated.any():
-        notes.append(f"{table.file}{_sheet_suffix(table)}: {int(undated.sum())} declined detainer(s) have no outcome "
-                     "date and are attributed to the date they were issued.")
+        count = int(undated.sum())
+        notes.append(f"{table.file}{_sheet_suffix(table)}: {count:,} declined "
+                     f"{'detainer has' if count == 1 else 'detainers have'} no outcome date and "
+                     f"{'is' if count == 1 else 'are'} attributed to the date issued.")
     frame.loc[undated, "outcome_date_source"] = "issue date (outcome date blank)"
     frame.loc[undated, "outcome_date"] = issued[undated]
 
