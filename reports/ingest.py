@@ -17,7 +17,7 @@ from pathlib import Path
 import defusedxml.ElementTree as SafeET
 import python_calamine
 
-from .errors import Problem, column_letter
+from .errors import Problem, column_index, column_letter
 from .schema import LAYOUTS, Layout, layout_required_fields, normalise_header
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm"}
@@ -222,15 +222,9 @@ def _formula_gaps(archive: zipfile.ZipFile, part: str) -> frozenset:
         if b"<f" in inner and not _SAVED_VALUE.search(inner):
             ref = _REF.search(match[1])
             if ref:
-                gaps.add((int(ref[2]) - 1, _column_index(ref[1].decode("ascii"))))
+                gaps.add((int(ref[2]) - 1, column_index(ref[1].decode("ascii"))))
     return frozenset(gaps)
 
-
-def _column_index(letters: str) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - 64
-    return index - 1
 
 
 def read_workbook(path: Path, rel: str) -> tuple[list[RawSheet], list[Problem]]:

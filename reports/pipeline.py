@@ -15,6 +15,7 @@ import pandas as pd
 from . import ingest, join, validate
 from .errors import ERROR, WARNING, Problem
 from .reference import Counties, load_counties
+from .wording import counted
 
 RECORD_KINDS = ("detainers", "charges", "facilities", "policies", "corrections")
 
@@ -113,8 +114,8 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None) -> Dataset:
     unmapped = join.unmapped_facilities(detainers, counties)
     if len(unmapped):
         problems.append(Problem("W402", "(all files)", message=(
-            f"{_count(len(unmapped), 'facility', 'facilities')} with "
-            f"{_count(int(unmapped['Detainers'].sum()), 'detainer')} {'has' if len(unmapped) == 1 else 'have'} "
+            f"{counted(len(unmapped), 'facility', 'facilities')} with "
+            f"{counted(int(unmapped['Detainers'].sum()), 'detainer')} {'has' if len(unmapped) == 1 else 'have'} "
             "no county; their detainers are counted nationally as 'jurisdiction not determined'")))
 
     notes = [n for s in sheets for n in s.notes]
@@ -133,10 +134,6 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None) -> Dataset:
                    files=[p.relative_to(inputs_dir).as_posix() for p in paths],
                    correction_rows=frames["corrections"], corrections=corrections, responses=responses,
                    correction_log=correction_log)
-
-
-def _count(n: int, singular: str, plural: str | None = None) -> str:
-    return f"{n:,} {singular if n == 1 else (plural or singular + 's')}"
 
 
 def reconcile(sheets: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:

@@ -104,16 +104,15 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: Path, report: Report) -> N
     workbook.close()
 
 
-def week_url(public_base_url: str, week_name: str, revision: int | None = None) -> str:
-    base = public_base_url.rstrip("/")
-    return f"{base}/{week_name}/" if revision is None else f"{base}/{ARCHIVE}/{week_name}/r{revision}/"
+def revision_url(public_base_url: str, week_name: str, revision: int) -> str:
+    return f"{public_base_url.rstrip('/')}/{ARCHIVE}/{week_name}/r{revision}/"
 
 
 def build_publication(report: Report, folder: Path, public_base_url: str, manifest: dict) -> list[Path]:
     """Write every file of one revision into ``folder`` (which must not exist); the manifest last."""
     folder.mkdir(parents=True, exist_ok=False)
     (folder / "report.html").write_text(render_html(report), encoding="utf-8")
-    pdf_base = week_url(public_base_url, report.week.name, report.revision)
+    pdf_base = revision_url(public_base_url, report.week.name, report.revision)
     pdf = render_pdf(render_html(report, link_base=pdf_base, for_pdf=True), report.published)
     (folder / "report.pdf").write_bytes(pdf)
     (folder / "report.json").write_text(json.dumps(report_json(report), indent=2, ensure_ascii=False) + "\n",

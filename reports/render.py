@@ -30,6 +30,7 @@ import jinja2
 from . import revisions
 from .options import PROJECT_ROOT
 from .tables import Report
+from .wording import noun
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 MAX_DETAIL_ROWS = 300  # longer detail stays in the CSV/XLSX downloads, not the PDF
@@ -85,16 +86,12 @@ def fmt_title_unknown(value: str) -> str:
     return "Unknown" if value in (None, "unknown") else value
 
 
-def fmt_plural(count, singular: str, plural: str | None = None) -> str:
-    return singular if count == 1 else (plural or singular + "s")
-
-
 def environment() -> jinja2.Environment:
     # autoescape=True, not select_autoescape(): that would not cover a *.html.j2 template
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(num=fmt_num, dec=fmt_dec, pct=fmt_pct, isodate=fmt_isodate, longdate=fmt_longdate,
-                       criminality=fmt_criminality, title_unknown=fmt_title_unknown, plural=fmt_plural)
+                       criminality=fmt_criminality, title_unknown=fmt_title_unknown, plural=noun)
     return env
 
 

@@ -17,6 +17,7 @@ from .pipeline import Dataset
 from .reference import Counties
 from .schema import CHARGE_STATUSES, OUTCOMES
 from .settings import Settings
+from .wording import counted
 
 NOT_DETERMINED = "Jurisdiction not determined"
 CRIMINALITY_COLUMNS = {"convicted": "convicted", "pending charges": "pending_charges", "none": "no_record",
@@ -291,10 +292,6 @@ def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "–"
 
 
-def _n(count: int, singular: str, plural: str | None = None) -> str:
-    return f"{count:,} {singular if count == 1 else (plural or singular + 's')}"
-
-
 def computed_caveats(issued, declines, week_charges, not_subsequent, week: Week, dataset: Dataset,
                      policies: pd.DataFrame, counties: Counties) -> list[str]:
     """Caveats that this week's data calls for; each names its number."""
@@ -303,7 +300,7 @@ def computed_caveats(issued, declines, week_charges, not_subsequent, week: Week,
     undetermined_declined = int(declines["county_fips"].isna().sum())
     if undetermined_issued or undetermined_declined:
         caveats.append(
-            f"{_n(undetermined_issued, 'detainer')} issued this week and {_n(undetermined_declined, 'decline')} "
+            f"{counted(undetermined_issued, 'detainer')} issued this week and {counted(undetermined_declined, 'decline')} "
             "recorded this week could not be attributed to a county (the facility is not yet mapped to one). "
             "They are counted in the national totals as 'jurisdiction not determined'; the report never guesses "
             "between counties of the same name.")
@@ -339,7 +336,7 @@ def computed_caveats(issued, declines, week_charges, not_subsequent, week: Week,
                            f"{by_place.index[0]}.")
         undated = int((declines["outcome_date_source"] != "record").sum())
         if undated:
-            caveats.append(f"{_n(undated, 'decline')} recorded this week had no date of decline in the data and "
+            caveats.append(f"{counted(undated, 'decline')} recorded this week had no date of decline in the data and "
                            "{} counted on the date the detainer was issued.".format("is" if undated == 1 else "are"))
     if len(issued):
         pending = int((issued["outcome"] == "pending").sum())
@@ -349,11 +346,11 @@ def computed_caveats(issued, declines, week_charges, not_subsequent, week: Week,
                            "never as declined.")
         no_ids = issued[issued["source_layout"].isin(["older FOIA detainer export"])]
         if len(no_ids):
-            caveats.append(f"{_n(len(no_ids), 'detainer')} issued this week come from the older FOIA export, which "
+            caveats.append(f"{counted(len(no_ids), 'detainer')} issued this week come from the older FOIA export, which "
                            "has no detainer IDs: identical rows are counted as separate detainers and duplicates "
                            "across files cannot be detected.")
     if len(not_subsequent):
-        caveats.append(f"{_n(len(not_subsequent), 'charge')} of people whose detainer was declined "
+        caveats.append(f"{counted(len(not_subsequent), 'charge')} of people whose detainer was declined "
                        f"{'was' if len(not_subsequent) == 1 else 'were'} dated on or before the decline and "
                        "{} not counted as subsequent charges.".format("is" if len(not_subsequent) == 1 else "are"))
     pending_charges = int((week_charges["status"] == "pending").sum())
@@ -365,7 +362,7 @@ def computed_caveats(issued, declines, week_charges, not_subsequent, week: Week,
                        "that is not a count of zero.")
     warned = pd.Series([p.code for p in dataset.warnings if p.code in VALUE_WARNINGS], dtype=object)
     for code, count in warned.value_counts().sort_index().items():
-        caveats.append(f"Data check: {_n(int(count), 'record')} in the source files "
+        caveats.append(f"Data check: {counted(int(count), 'record')} in the source files "
                        + VALUE_WARNINGS[code].format(verb="was" if count == 1 else "were") + ".")
     return caveats
 
