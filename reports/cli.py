@@ -18,7 +18,7 @@ import click
 from .errors import CATALOGUE
 from .job import EXIT_BUSY, EXIT_INTERNAL, EXIT_RENDER_FAILED, EXIT_USAGE, run_job
 from .options import OPTIONS, RunOptions
-from .pipeline import format_reconciliation
+from .pipeline import format_attribution, format_reconciliation
 from .publish import Busy
 from .render import RenderError
 from .settings import SettingsError
@@ -103,6 +103,8 @@ def run(options: RunOptions) -> int:
         if options.check or options.verbose:
             click.echo("Reconciliation (rows read = used + excluded):")
             for line in format_reconciliation(dataset.reconciliation):
+                click.echo(line)
+            for line in format_attribution(dataset):
                 click.echo(line)
         for problem in dataset.errors:
             click.echo(problem.line(), err=True)

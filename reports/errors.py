@@ -60,7 +60,7 @@ CATALOGUE: dict[str, Code] = {
         Code("W401", WARNING, "row repeats an earlier row exactly, counted once", "Delete the repeated row."),
         Code("E402", ERROR, "facility mapped to two different counties", "Keep one county per facility in the facilities sheets."),
         Code("E403", ERROR, "charge does not match a declined detainer", "Check the Subject ID / Detainer ID; a charge is counted only for a person whose detainer was declined."),
-        Code("W402", WARNING, "facilities without a county", "See unmapped-facilities.xlsx in the staff folder and copy the right county into a facilities sheet."),
+        Code("W402", WARNING, "facilities without a county", "See facility-attribution.xlsx in the staff folder (facilities without a county come first) and copy the right county into a facilities sheet."),
         Code("E404", ERROR, "correction does not match a detainer", "Check the Detainer ID: it must be the ID of a detainer in the inputs that is counted (not a row with an error)."),
         Code("W403", WARNING, "whole-county correction matches no detainer", "Nothing to do if it concerns detainers not yet in the inputs; otherwise check its County FIPS and Facility."),
     )

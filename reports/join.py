@@ -1,28 +1,23 @@
-"""Stage 3: combine sheets into one table per kind; duplicates, updates, jurisdictions, charges.
+"""Stage 3: combine sheets into one table per kind; duplicates, updates, corrections, charges.
+
+Jurisdictions are attributed by ``attribution``.
 
 Joins never drop a row: a row that does not match becomes a problem, and every
 row keeps a ``row_status`` ("used" or the reason it was not used).
 """
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 import pandas as pd
 
+from .attribution import CORRECTION, UNDETERMINED
 from .errors import Problem
+from .facility_names import name_keys
 from .reference import Counties
 from .schema import KINDS, STATES
 from .validate import CORRECTION_COLUMNS, ValidatedSheet
-
-UNDETERMINED = "jurisdiction not determined"
-
-
-def normalise_facility(name) -> str:
-    return re.sub(r"[^0-9A-Z]", "", str(name).upper()) if name is not None else ""
-
 
 def combine(sheets: list[ValidatedSheet], kind: str) -> pd.DataFrame:
     frames = [s.frame.assign(_mtime=s.table.mtime) for s in sheets if s.table.kind == kind]
@@ -97,108 +92,6 @@ def _display(value) -> str:
     return str(value)
 
 
-def build_facility_map(facilities: pd.DataFrame, problems: list[Problem], label=lambda row, field: field
-                       ) -> tuple[dict, dict]:
-    """(state, code) -> fips and (state, normalised name) -> fips; a facility with two counties is an error."""
-    by_code: dict = {}
-    by_name: dict = {}
-    for key_columns, target in ((["state", "facility_code"], by_code), (["state", "_name"], by_name)):
-        # Rows found in conflict by code map nothing by name either (and are reported once).
-        live = facilities[facilities["row_status"] == "used"].copy()
-        live["_name"] = live["facility"].map(normalise_facility)
-        keyed = live.dropna(subset=key_columns)
-        keyed = keyed[keyed[key_columns[1]] != ""]
-        for key, group in keyed.groupby(key_columns, sort=False):
-            counties = sorted(set(group["county_fips"]))
-            if len(counties) > 1:
-                for index, row in group.iterrows():
-                    facilities.at[index, "row_status"] = "error"
-                    problems.append(Problem("E402", row["source_file"], row["source_sheet"], int(row["source_row"]),
-                                            label(row, "county_fips"), row["county_fips"],
-                                            f"{row['facility']} ({row['state']}) is mapped to {', '.join(counties)}"))
-            else:
-                target[tuple(key)] = counties[0]
-    return by_code, by_name
-
-
-def assign_jurisdictions(detainers: pd.DataFrame, by_code: dict, by_name: dict, counties: Counties) -> pd.DataFrame:
-    """County from the record itself, else the facilities table (code, then name), else undetermined."""
-    own = detainers["county_fips"]
-    from_code = pd.Series([by_code.get((s, c)) for s, c in zip(detainers["state"], detainers["facility_code"])],
-                          index=detainers.index, dtype=object)
-    names = detainers["facility"].map(normalise_facility)
-    from_name = pd.Series([by_name.get((s, n)) for s, n in zip(detainers["state"], names)],
-                          index=detainers.index, dtype=object)
-    fips = own.where(own.notna(), from_code)
-    fips = fips.where(fips.notna(), from_name)
-    source = pd.Series("none", index=detainers.index, dtype=object)
-    source[from_name.notna()] = "facility name"
-    source[from_code.notna()] = "facility code"
-    source[own.notna()] = "record"
-    out = detainers.copy()
-    out["county_fips"] = fips
-    out["jurisdiction_source"] = source.where(fips.notna(), "none")
-    out["county_name"] = fips.map(lambda f: counties.by_fips[f].name if isinstance(f, str) else UNDETERMINED)
-    out["county_population"] = fips.map(lambda f: counties.by_fips[f].population if isinstance(f, str) else None)
-    return out
-
-
-def unmapped_facilities(detainers: pd.DataFrame, counties: Counties) -> pd.DataFrame:
-    """Facilities whose detainers have no county, with a *suggested* county where the name names one.
-
-    Detainers a correction made "jurisdiction not determined" are left out: a facilities sheet would not
-    change them (the correction wins), only another correction would.
-    """
-    live = detainers[(detainers["row_status"] == "used") & detainers["county_fips"].isna()
-                     & (detainers["jurisdiction_source"] != CORRECTED)]
-    if live.empty:
-        return pd.DataFrame(columns=["Facility", "Facility Code", "City", "State", "Detainers",
-                                     "Suggested County FIPS", "Suggested County", "Basis"])
-    grouped = (live.assign(facility_code=live["facility_code"].fillna(""), city=live["city"].fillna(""))
-               .groupby(["facility", "facility_code", "state"], dropna=False, sort=False)
-               .agg(detainers=("source_row", "size"), city=("city", "first")).reset_index()
-               .sort_values(["detainers", "facility"], ascending=[False, True]))
-    rows = []
-    suggestions: dict = {}
-    for r in grouped.itertuples(index=False):
-        key = (r.facility, r.state)
-        if key not in suggestions:
-            suggestions[key] = suggest_county(r.facility, r.state, counties)
-        fips, basis = suggestions[key]
-        rows.append({"Facility": r.facility, "Facility Code": r.facility_code, "City": r.city, "State": r.state,
-                     "Detainers": int(r.detainers), "Suggested County FIPS": fips or "",
-                     "Suggested County": counties.by_fips[fips].label if fips else "", "Basis": basis})
-    return pd.DataFrame(rows)
-
-
-_WORDS = re.compile(r"[A-Z]+")
-COUNTY_MARKERS = {"COUNTY", "CNTY", "CO", "CTY", "PARISH"}
-
-
-@functools.lru_cache(maxsize=None)
-def _county_words(counties: Counties, state: str) -> tuple:
-    return tuple((c, _WORDS.findall(c.base_name.upper())) for c in counties.in_state(state))
-
-
-def suggest_county(facility: str, state: str, counties: Counties) -> tuple[str | None, str]:
-    """A county of the facility's own state whose name appears in the facility name, only if exactly one."""
-    words = _WORDS.findall(str(facility).upper())
-    matches = []
-    for county, target in _county_words(counties, state):
-        for start in range(len(words) - len(target) + 1):
-            if words[start:start + len(target)] == target:
-                followed = start + len(target) < len(words) and words[start + len(target)] in COUNTY_MARKERS
-                matches.append((county, followed))
-                break
-    if len(matches) == 1:
-        county, followed = matches[0]
-        strength = "names the county" if followed else "contains the county's name (check it is not a town)"
-        return county.fips, f"facility name {strength}: {county.base_name}"
-    if len(matches) > 1:
-        return None, "name matches several counties: " + ", ".join(c.label for c, _ in matches)
-    return None, "name does not contain a county name of its state"
-
-
 def link_charges(charges: pd.DataFrame, detainers: pd.DataFrame, problems: list[Problem],
                  label=lambda row, field: field) -> pd.DataFrame:
     """Attach each charge to the declined detainer it follows; unmatched charges are errors, never dropped."""
@@ -246,7 +139,7 @@ def link_charges(charges: pd.DataFrame, detainers: pd.DataFrame, problems: list[
 # Within each stage corrections apply in Date order, then file, sheet and row: the last one wins and every
 # one is logged (old and new value, staff only: the log names detainers).
 
-CORRECTED = "correction"  # jurisdiction_source / outcome_date_source of a corrected value
+CORRECTED = CORRECTION  # jurisdiction_source / outcome_date_source of a corrected value
 CORRECTION_LOG_COLUMNS = ["reference", "correction_date", "level", "detainer_id", "field", "old_value",
                           "new_value", "changed", "source_file", "source_sheet", "source_row"]
 PUBLIC_CORRECTION_COLUMNS = ["date", "level", "jurisdiction", "county_fips", "county_name", "state", "facility",
@@ -298,18 +191,12 @@ def _corrections_in_order(corrections: pd.DataFrame, level: str | None = None) -
     return live.sort_values(["date", "source_file", "source_sheet", "source_row"], kind="stable")
 
 
-def _attributed_county(detainer: pd.Series, by_code: dict, by_name: dict):
-    """The county assign_jurisdictions would give this (uncorrected) detainer."""
-    if isinstance(detainer["county_fips"], str):
-        return detainer["county_fips"]
-    return (by_code.get((detainer["state"], detainer["facility_code"]))
-            or by_name.get((detainer["state"], normalise_facility(detainer["facility"]))))
-
-
-def apply_detainer_corrections(detainers: pd.DataFrame, corrections: pd.DataFrame, by_code: dict, by_name: dict,
+def apply_detainer_corrections(detainers: pd.DataFrame, corrections: pd.DataFrame, attributed: pd.Series,
                                counties: Counties, problems: list[Problem],
                                label=lambda row, field: field) -> AppliedCorrections:
     """Apply corrections of single detainers in place, before jurisdictions are assigned.
+
+    ``attributed`` is each detainer's county as attributed before any correction (by index).
 
     A Detainer ID that matches no counted detainer is an error (E404), never dropped. Values that a
     correction leaves inconsistent are checked as the detainers sheet checks them (E307, E304, W303),
@@ -337,7 +224,7 @@ def apply_detainer_corrections(detainers: pd.DataFrame, corrections: pd.DataFram
             continue
         detainer = detainers.loc[index]
         if not isinstance(c["county_fips"], str) and ci not in applied.concerned:
-            applied.concerned[ci] = _attributed_county(detainer, by_code, by_name)
+            applied.concerned[ci] = attributed.get(index)
         field_name, new = c["target_field"], c["correct_parsed"]
         applied.record(c, index, detainer["detainer_id"], field_name, detainer[field_name], new)
         detainers.at[index, field_name] = new
@@ -397,6 +284,7 @@ def _set_county(detainers: pd.DataFrame, indexes: list, fips, counties: Counties
     detainers.loc[indexes, "county_name"] = counties.by_fips[fips].name if fips else UNDETERMINED
     detainers.loc[indexes, "county_population"] = counties.by_fips[fips].population if fips else None
     detainers.loc[indexes, "jurisdiction_source"] = CORRECTED
+    detainers.loc[indexes, "jurisdiction_evidence"] = "a correction recorded by staff"
 
 
 def apply_county_corrections(detainers: pd.DataFrame, corrections: pd.DataFrame, applied: AppliedCorrections,
@@ -413,14 +301,16 @@ def apply_county_corrections(detainers: pd.DataFrame, corrections: pd.DataFrame,
         _set_county(detainers, [index], fips, counties)
     todo = _corrections_in_order(corrections, "county")
     if not todo.empty:
-        names = detainers["facility"].map(normalise_facility)
+        keys = pd.Series([set(name_keys(f, s)) for f, s in zip(detainers["facility"], detainers["state"])],
+                         index=detainers.index, dtype=object)
         used = detainers["row_status"] == "used"
     for ci, c in todo.iterrows():
         key, new = _order_key(c), c["correct_parsed"]
         mask = used & (detainers["county_fips"] == c["county_fips"]).fillna(False)
         facility = c["facility"] if isinstance(c["facility"], str) and c["facility"].strip() else None
         if facility:
-            mask &= names == normalise_facility(facility)
+            wanted = set(name_keys(facility, counties.by_fips[c["county_fips"]].state))
+            mask &= keys.map(lambda mine: bool(mine & wanted))
         hits = [i for i in mask[mask].index
                 if not (i in applied.county_set_by and applied.county_set_by[i][0] > key)]
         if not hits:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import ingest, join, validate
+from . import attribution, ingest, join, validate
 from .errors import ERROR, WARNING, Problem
 from .reference import Counties, load_counties
 from .wording import counted
@@ -34,7 +34,7 @@ class Dataset:
     reconciliation: pd.DataFrame  # one row per file+sheet
     row_status: pd.DataFrame  # one row per spreadsheet row below a header
     changes: pd.DataFrame  # detainers updated by a newer file (staff only)
-    unmapped: pd.DataFrame  # facilities without a county, with suggestions (staff only)
+    attribution: pd.DataFrame  # every facility: county, method and evidence, weakest first (staff only)
     notes: list[str] = field(default_factory=list)  # data-quality notes for the report
     files: list[str] = field(default_factory=list)
     # Corrections sheets. correction_rows: every row read, with row_status (staff only: has detainer IDs).
@@ -103,20 +103,23 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None) -> Dataset:
 
     frames = {kind: join.combine(sheets, kind) for kind in RECORD_KINDS}
     changes = join.resolve_duplicates(frames["detainers"], problems, label)
-    by_code, by_name = join.build_facility_map(frames["facilities"], problems, label)
-    applied = join.apply_detainer_corrections(frames["detainers"], frames["corrections"], by_code, by_name,
+    staff_map, frames["facilities"] = attribution.staff_facilities(frames["facilities"], problems, label)
+    before_corrections = attribution.assign_jurisdictions(frames["detainers"], staff_map, counties)["county_fips"]
+    applied = join.apply_detainer_corrections(frames["detainers"], frames["corrections"], before_corrections,
                                               counties, problems, label)
-    detainers = join.assign_jurisdictions(frames["detainers"], by_code, by_name, counties)
+    detainers = attribution.assign_jurisdictions(frames["detainers"], staff_map, counties)
     join.apply_county_corrections(detainers, frames["corrections"], applied, counties, problems, label)
     corrections, responses, correction_log = join.correction_tables(frames["corrections"], detainers, applied,
                                                                      counties)
     charges = join.link_charges(frames["charges"], detainers, problems, label)
-    unmapped = join.unmapped_facilities(detainers, counties)
-    if len(unmapped):
+    review = attribution.attribution_review(detainers, counties)
+    unattributed = review[review["Method"] == attribution.NONE]
+    if len(unattributed):
         problems.append(Problem("W402", "(all files)", message=(
-            f"{counted(len(unmapped), 'facility', 'facilities')} with "
-            f"{counted(int(unmapped['Detainers'].sum()), 'detainer')} {'has' if len(unmapped) == 1 else 'have'} "
-            "no county; their detainers are counted nationally as 'jurisdiction not determined'")))
+            f"{counted(len(unattributed), 'facility', 'facilities')} with "
+            f"{counted(int(unattributed['Detainers'].sum()), 'detainer')} "
+            f"{'has' if len(unattributed) == 1 else 'have'} no county; their detainers are counted nationally "
+            "as 'jurisdiction not determined'")))
 
     notes = [n for s in sheets for n in s.notes]
     frames_out = {"detainers": detainers, "charges": charges,
@@ -130,7 +133,7 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None) -> Dataset:
     # in the order staff read their files: by file, sheet, row and column (file-level problems first)
     problems.sort(key=lambda p: (p.file, p.sheet, p.row or 0, p.column, p.code))
     return Dataset(**frames_out, problems=problems, reconciliation=reconciliation, row_status=status,
-                   changes=changes, unmapped=unmapped, notes=notes,
+                   changes=changes, attribution=review, notes=notes,
                    files=[p.relative_to(inputs_dir).as_posix() for p in paths],
                    correction_rows=frames["corrections"], corrections=corrections, responses=responses,
                    correction_log=correction_log)
@@ -157,7 +160,7 @@ def _reason_group(status: str) -> str:
 
 
 def write_staff_reports(dataset: Dataset, staff_dir: Path, now: dt.datetime) -> list[Path]:
-    """Staff-only files: problems, reconciliation, change log, unmapped facilities. Never public."""
+    """Staff-only files: problems, reconciliation, change log, facility attribution. Never public."""
     staff_dir.mkdir(parents=True, exist_ok=True)
     written = []
     problems = pd.DataFrame([p.as_row() for p in dataset.problems],
@@ -169,7 +172,7 @@ def write_staff_reports(dataset: Dataset, staff_dir: Path, now: dt.datetime) -> 
 
     outputs = [("problems.csv", csv_writer(problems)), ("reconciliation.csv", csv_writer(dataset.reconciliation)),
                ("changes.csv", csv_writer(dataset.changes)),
-               ("unmapped-facilities.xlsx", lambda path: write_unmapped_workbook(dataset.unmapped, path)),
+               ("facility-attribution.xlsx", lambda path: write_attribution_workbook(dataset.attribution, path)),
                ("check-report.txt", lambda path: path.write_text(format_check_report(dataset, now), encoding="utf-8"))]
     # The log of corrections applied names detainers, so it is staff only. Written when the inputs hold a
     # corrections sheet; otherwise a log left by an earlier run is removed, so it never describes old inputs.
@@ -192,26 +195,35 @@ def _replace_atomically(path: Path, write) -> Path:
     return path
 
 
-def write_unmapped_workbook(unmapped: pd.DataFrame, path: Path) -> None:
+def write_attribution_workbook(review: pd.DataFrame, path: Path) -> None:
+    """facility-attribution.xlsx: every facility, weakest attribution first; the first four columns are
+    laid out as a facilities sheet, so staff copy rows into one to confirm or override a county."""
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
-    sheet = workbook.add_worksheet("Unmapped facilities")
+    sheet = workbook.add_worksheet("Facility attribution")
     bold = workbook.add_format({"bold": True})
-    sheet.write(0, 0, "Facilities whose detainers have no county. Suggestions are NOT applied: copy the "
-                "right county into a facilities sheet in inputs/ (columns Facility, Facility Code, State, "
-                "County FIPS).", bold)
-    for col, name in enumerate(unmapped.columns):
+    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+    text = workbook.add_format({"num_format": "@", "valign": "top"})
+    sheet.write(0, 0, "Every facility in the inputs, the county its detainers were attributed to, how, and why. "
+                "Weakest methods and facilities without a county come first. To confirm or override a county, "
+                "copy the row's first four columns (Facility, Facility Code, State, County FIPS) into a "
+                "facilities sheet in inputs/ and correct the County FIPS: staff sheets always win.", bold)
+    for col, name in enumerate(review.columns):
         sheet.write(2, col, name, bold)
-    for r, row in enumerate(unmapped.itertuples(index=False), start=3):
+    for r, row in enumerate(review.itertuples(index=False), start=3):
         for col, value in enumerate(row):
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 sheet.write_number(r, col, value)
             else:
-                sheet.write_string(r, col, "" if value is None else str(value))
-    sheet.set_column(0, 0, 40)
-    sheet.set_column(1, 5, 14)
-    sheet.set_column(6, 7, 50)
+                sheet.write_string(r, col, "" if value is None else str(value),
+                                   wrap if review.columns[col] == "Evidence" else text)
+    widths = {"Facility": 38, "Facility Code": 13, "State": 7, "County FIPS": 11, "County": 26, "Method": 17,
+              "Evidence": 70, "City": 16, "Detainers": 10, "Detainers by method": 30}
+    for col, name in enumerate(review.columns):
+        sheet.set_column(col, col, widths.get(name, 14))
+    sheet.freeze_panes(3, 1)
+    sheet.autofilter(2, 0, 2 + len(review), len(review.columns) - 1)
     workbook.close()
 
 
@@ -219,6 +231,8 @@ def format_check_report(dataset: Dataset, now: dt.datetime) -> str:
     lines = [f"Input check, {now:%Y-%m-%d %H:%M}", ""]
     lines.append("Reconciliation (rows read = used + excluded):")
     lines += format_reconciliation(dataset.reconciliation)
+    lines.append("")
+    lines += format_attribution(dataset)
     lines.append("")
     errors, warnings = dataset.errors, dataset.warnings
     lines.append(f"{len(errors)} error(s), {len(warnings)} warning(s).")
@@ -231,6 +245,23 @@ def format_check_report(dataset: Dataset, now: dt.datetime) -> str:
     if dataset.notes:
         lines += ["", "Data notes:"] + [f"- {n}" for n in dataset.notes]
     return "\n".join(lines) + "\n"
+
+
+def format_attribution(dataset: Dataset) -> list[str]:
+    """One line per attribution method with its detainers, and the share attributed to a county."""
+    detainers = dataset.used("detainers")
+    if detainers.empty:
+        return ["Jurisdictions: no detainers to attribute."]
+    counts = attribution.method_counts(detainers)
+    attributed = len(detainers) - counts[attribution.NONE]
+    share = 100 * attributed / len(detainers)
+    shown = ">99.9" if 99.95 <= share < 100 else "<0.1" if 0 < share < 0.05 else f"{share:.1f}"
+    lines = [f"Jurisdictions: {attributed:,} of {len(detainers):,} detainers ({shown}%) attributed to a county. "
+             "By method (see facility-attribution.xlsx):"]
+    width = max(len(m) for m in counts)
+    for method, n in counts.items():
+        lines.append(f"  {method:<{width}}  {n:>9,}  {attribution.METHOD_DESCRIPTIONS[method]}")
+    return lines
 
 
 def format_reconciliation(reconciliation: pd.DataFrame) -> list[str]:

@@ -17,6 +17,7 @@ from .pipeline import Dataset
 from .reference import Counties
 from .schema import CHARGE_STATUSES, OUTCOMES
 from .settings import Settings
+from .attribution import method_counts
 from .wording import counted
 
 NOT_DETERMINED = "Jurisdiction not determined"
@@ -164,6 +165,7 @@ def declines_detail(declines: pd.DataFrame, week: Week, counties: Counties) -> p
         "state": declines["state"],
         "county": _county_label(declines, "county_fips", counties),
         "county_fips": declines["county_fips"].fillna(""),
+        "jurisdiction_source": declines["jurisdiction_source"],
         "facility": declines["facility"],
         "citizenship": declines["citizenship"],
         "date_issued": declines["date_issued"].dt.date,
@@ -292,18 +294,48 @@ def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "–"
 
 
+ATTRIBUTION_PHRASES = {
+    "record": "from the County FIPS in the record",
+    "staff": "from the staff facilities table",
+    "reference-code": "from the facility's ICE code in the bundled facility reference",
+    "reference-name": "from the facility's name in the bundled facility reference",
+    "name-names-county": "from the county named in the facility's name",
+    "reference-words": "from the distinctive words of the facility's name, matched with the facility reference",
+    "city": "from the facility's city alone (a city that lies in a single county)",
+    "correction": "from a correction recorded by staff",
+    "none": "not determined",
+}
+
+
+def attribution_caveat(issued: pd.DataFrame, declines: pd.DataFrame) -> str:
+    """Where the week's counties come from, method by method, so readers see how much rests on the weaker
+    ones. The counts of each sentence add up to its total."""
+    parts = []
+    for label, frame in (("Detainers issued this week", issued), ("Declines recorded this week", declines)):
+        if len(frame):
+            counts = method_counts(frame)
+            ways = [f"{n:,} {ATTRIBUTION_PHRASES[m]}" for m, n in counts.items() if n]
+            parts.append(f"{label} ({len(frame):,}): {_join(ways)}.")
+    if not parts:
+        return ""
+    text = "Where the counties come from. " + " ".join(parts)
+    if issued["county_fips"].isna().any() or declines["county_fips"].isna().any():
+        text += (" Detainers whose county could not be determined are counted in the national totals as "
+                 "'jurisdiction not determined'; the report never guesses between counties of the same name.")
+    return text
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def computed_caveats(issued, declines, week_charges, not_subsequent, week: Week, dataset: Dataset,
                      policies: pd.DataFrame, counties: Counties) -> list[str]:
     """Caveats that this week's data calls for; each names its number."""
     caveats = []
-    undetermined_issued = int(issued["county_fips"].isna().sum())
-    undetermined_declined = int(declines["county_fips"].isna().sum())
-    if undetermined_issued or undetermined_declined:
-        caveats.append(
-            f"{counted(undetermined_issued, 'detainer')} issued this week and {counted(undetermined_declined, 'decline')} "
-            "recorded this week could not be attributed to a county (the facility is not yet mapped to one). "
-            "They are counted in the national totals as 'jurisdiction not determined'; the report never guesses "
-            "between counties of the same name.")
+    attribution = attribution_caveat(issued, declines)
+    if attribution:
+        caveats.append(attribution)
     n_declines = len(declines)
     if n_declines:
         before = declines[declines["date_issued"] < pd.Timestamp(week.start)]
@@ -397,6 +429,8 @@ def build_report(dataset: Dataset, week: Week, settings: Settings, counties: Cou
         "subsequent_charges_cumulative": len(cumulative),
         "charges_data": bool(len(dataset.charges)),  # were any charges rows provided at all?
         "charges_not_subsequent": len(not_subsequent),
+        "issued_attribution": method_counts(issued),
+        "declined_attribution": method_counts(declines),
     }
     caveats = computed_caveats(issued, declines, week_charges, not_subsequent, week, dataset, policies_all,
                                counties)
@@ -479,6 +513,7 @@ def report_json(report: Report) -> dict:
             "subsequent_charges_by_status": s["subsequent_charges_by_status"],
             "subsequent_charges_cumulative": s["subsequent_charges_cumulative"],
             "charges_not_subsequent": s["charges_not_subsequent"],
+            "issued_attribution": s["issued_attribution"], "declined_attribution": s["declined_attribution"],
         },
         "jurisdictions": jurisdictions,
         "declines_by_jurisdiction": _records(report.declines_by_jurisdiction),

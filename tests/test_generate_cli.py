@@ -21,6 +21,7 @@ from ingest_helpers import PA_DETAINERS
 
 ROOT = Path(__file__).resolve().parent.parent
 PA_CSV = PA_DETAINERS
+BY_HAND = ROOT / "tests" / "fixtures" / "attribution" / "pa_facility_counties.csv"
 
 
 def generate(*args, cwd=ROOT):
@@ -149,14 +150,23 @@ def test_pa_2014_week_counts_match_the_csv(tmp_path):
     assert data["totals"]["issued_outcomes"] == {"honored": honored, "declined": declined, "pending": pending,
                                                  "other": len(rows) - honored - declined - pending}
     assert any("no date of decline in the data" in c for c in data["caveats"])
-    assert any("could not be attributed to a county" in c for c in data["caveats"])
+    with open(BY_HAND, newline="", encoding="utf-8") as f:
+        by_hand = {(r["facility"], r["city"]): r["county_fips"] for r in csv.DictReader(f)}
+    counties = {by_hand[(r["det_facility"], r["city"])] for r in rows} - {""}
+    undetermined = sum(1 for r in rows if not by_hand[(r["det_facility"], r["city"])])
+    assert data["totals"]["issued_jurisdictions"] == len(counties)
+    assert data["totals"]["issued_not_determined"] == undetermined
+    assert data["totals"]["issued_attribution"]["none"] == undetermined
+    assert any(c.startswith(f"Where the counties come from. Detainers issued this week ({len(rows)}): ")
+               for c in data["caveats"])
     assert any("older FOIA export, which has no detainer IDs" in c for c in data["caveats"])
     # no charges sheet: subsequent charges are not reported, which is not the same as zero
     assert data["totals"]["charges_data"] is False and data["totals"]["subsequent_charges"] is None
     assert any(c.startswith("No data on later charges were provided") for c in data["caveats"])
     html = (tmp_path / "out" / "2014-11-21" / "report.html").read_text()
     assert "(this is not a count of zero)" in html
-    assert f"to 0 identified jurisdictions in 1 state ({len(rows)} with the jurisdiction not determined)" in html
+    not_determined = f" ({undetermined} with the jurisdiction not determined)" if undetermined else ""
+    assert f"to {len(counties)} identified jurisdictions in 1 state{not_determined}." in html
 
 
 def _two_week_inputs(folder: Path) -> None:

@@ -26,7 +26,7 @@ from ingest_helpers import (
     used_by_id,
 )
 from reports import ingest, validate
-from reports.join import UNDETERMINED, suggest_county
+from reports.join import UNDETERMINED
 from reports.pipeline import load_inputs
 from reports.reference import load_counties
 from reports.schema import STATES
@@ -165,7 +165,7 @@ def test_title_rows_values(tmp_path):
 
 def test_serial_dates(tmp_path):
     dataset = load("serial_dates", tmp_path)
-    assert problem_keys(dataset) == [W402]
+    assert problem_keys(dataset) == []
     rows = used_by_id(dataset)
     issued = {i: r.date_issued for i, r in rows.items()}
     decided = {i: r.outcome_date for i, r in rows.items()}
@@ -194,7 +194,7 @@ def test_date1904(tmp_path):
     rows = used_by_id(dataset)
     assert (rows["MAC-1"].date_issued, rows["MAC-1"].outcome_date) == (day("2017-01-28"), day("2017-02-01"))
     assert (rows["MAC-2"].date_issued, rows["MAC-2"].outcome_date) == (day("2017-01-28"), day("2017-02-03"))
-    assert [p.code for p in dataset.problems] == ["W402"]
+    assert [p.code for p in dataset.problems] == []
 
 
 @pytest.mark.parametrize("value, date1904, expected", [
@@ -230,8 +230,9 @@ def test_numeric_fips(tmp_path):
         "NF-3": ("06037", "Los Angeles County"), "NF-6": ("01001", "Autauga County")}
     for row in (5, 6, 8):
         assert row_at(dataset.detainers, "fips.xlsx", row).row_status == "error"
-    # an invalid code is not carried on as if it were a county
-    assert row_at(dataset.detainers, "fips.xlsx", 5).county_name == UNDETERMINED
+    # an invalid code is not carried on as if it were a county: the row (an error) falls back to its facility
+    invalid = row_at(dataset.detainers, "fips.xlsx", 5)
+    assert invalid.county_fips != "99999" and invalid.jurisdiction_source != "record"
 
 
 def test_custom_format_fips_is_stored_as_a_number():
@@ -305,7 +306,7 @@ def test_total_rows_are_not_records(tmp_path):
     assert status[("month.xlsx", 4)] == "blank row"
     assert status[("month.xlsx", 5)] == "total row"  # Subtotal
     assert status[("month.xlsx", 6)] == "total row"  # Grand total
-    assert problem_keys(dataset) == [W402]
+    assert problem_keys(dataset) == []
 
 
 def test_merged_header(tmp_path):
@@ -313,7 +314,6 @@ def test_merged_header(tmp_path):
     assert problem_keys(dataset) == [
         ("W202", "merged.xlsx", "Detainers", 1, "G (Remarks)", ""),
         ("W204", "merged.xlsx", "Detainers", 1, "C", ""),
-        W402,
     ]
     w204 = next(p for p in dataset.problems if p.code == "W204")
     assert "merged cell" in w204.message
@@ -347,7 +347,7 @@ def test_duplicates_within_a_file_and_newer_file_wins(tmp_path):
         ("DUP-1", "outcome_detail", "Pending", "Declined", "week1.xlsx", 2, "week2.csv", 2),
         ("DUP-1", "outcome_date", "", "2017-02-02", "week1.xlsx", 2, "week2.csv", 2),
     }  # DUP-4 is the same in both files: superseded, but no change to log
-    assert "4 facilities with 4 detainers" in w402_message(dataset)
+    assert not [p for p in dataset.problems if p.code == "W402"]  # every facility of the fixture is attributed
 
 
 def test_duplicates_older_csv_loses(tmp_path):
@@ -404,7 +404,6 @@ def test_ice_export_layout_and_problems(tmp_path):
          "T (Sex Offender Flag)", ""),
         ("W301", ICE_FILE, "Detainers", 11, "G (Citizenship Country)", "ATLANTIS"),
         ("W302", ICE_FILE, "Detainers", 12, "J (Detainer Prepared Criminality)", "Suspected Gang Member"),
-        W402,
     ]
     assert dataset.notes == [
         f"{ICE_FILE}, sheet 'Detainers' (ICE detainer export) has no outcome dates: its declines are "
@@ -534,9 +533,22 @@ def test_foia_export_counts_every_row(tmp_path):
         assert row.date_issued == day(r["date"][:10])
         assert row.outcome_detail == (r["lift_reason"] or None)
         assert (row.detainer_type or "") == r["detainer_type"]
-    facilities = {r["det_facility"] for r in source}
-    assert problem_keys(dataset) == [W402]
-    assert w402_message(dataset).startswith(f"{len(facilities)} facilities with 52 detainers have no county")
+    assert problem_keys(dataset) == []
+    # every facility of these real rows is attributed, to the county checked by hand against the sources
+    by_hand = {
+        "MOSHANNON VALLEY CORRECTIONAL": ("42033", "reference-words"),  # mailing town Philipsburg is in Centre
+        "BUCKS CNTY JAIL, PA": ("42017", "reference-name"), "CHESTER CNTY JAIL, PA": ("42029", "reference-name"),
+        "MONTGOMERY CNTY JAIL, PA": ("42091", "name-names-county"),
+        "LEWISBURG U.S. PEN.": ("42119", "reference-name"), "SCI SMITHFIELD": ("42061", "reference-name"),
+        "CURRAN FROMHOLD CORR.FAC.": ("42101", "reference-name"), "ALLENWOOD (MED) FCI": ("42119", "reference-name"),
+        "FDC PHILADELPHIA": ("42101", "reference-name"), "ALLENWOOD (LOW) FCI": ("42119", "reference-name"),
+        "PHILADELPHIA DETENTION CT": ("42101", "reference-name"), "SCI COAL TOWNSHIP": ("42097", "reference-name"),
+        "LORETTO FED.CORR.INST.": ("42021", "reference-name"), "DELAWARE CO JAIL": ("42045", "reference-name"),
+        "PIKE COUNTY JAIL": ("42103", "name-names-county"), "SCHUYLKILL FED.CORR.INST.": ("42107", "reference-name"),
+    }
+    assert {r["det_facility"] for r in source} == set(by_hand)
+    got = {(r.facility, r.county_fips, r.jurisdiction_source) for r in used.itertuples(index=False)}
+    assert got == {(facility, *expected) for facility, expected in by_hand.items()}
 
 
 def test_foia_export_notes(tmp_path):
@@ -563,17 +575,20 @@ def test_foia_export_same_rows_in_two_files_are_never_merged(tmp_path):
 # --------------------------------------------------------------------------- jurisdictions
 
 def test_facilities_jurisdictions(tmp_path):
+    """The staff sheet wins where it maps a facility; the bundled reference and the name do the rest."""
     dataset = load("facilities", tmp_path)
     rows = used_by_id(dataset)
     got = {i: (r.county_fips, r.jurisdiction_source, r.county_name) for i, r in rows.items()}
-    undetermined = (None, "none", UNDETERMINED)
     assert got == {
         "FIPS-1": ("42011", "record", "Berks County"),
-        "FAC-1": ("42011", "facility code", "Berks County"),
-        "FAC-2": ("42077", "facility name", "Lehigh County"),
-        "FAC-3": undetermined, "FAC-4": undetermined, "FAC-5": undetermined,
-        "FAC-6": undetermined,  # its code is mapped to two counties: no guess, by code or by name
-        "FAC-7": undetermined,
+        "FAC-1": ("42011", "staff", "Berks County"),  # by code
+        "FAC-2": ("42077", "staff", "Lehigh County"),  # by name
+        "FAC-3": ("42091", "name-names-county", "Montgomery County"),
+        "FAC-4": ("42119", "reference-name", "Union County"),
+        "FAC-5": ("42055", "reference-name", "Franklin County"),
+        # staff mapped DAUPHPA to two counties (E402): the staff sheet says nothing, the reference does
+        "FAC-6": ("42043", "reference-code", "Dauphin County"),
+        "FAC-7": ("42091", "name-names-county", "Montgomery County"),
     }
     label = "D (County FIPS)"
     assert problem_keys(dataset) == [
@@ -581,45 +596,30 @@ def test_facilities_jurisdictions(tmp_path):
         ("E402", "facilities.xlsx", "By code", 4, label, "42041"),
         ("E402", "facilities.xlsx", "By code", 5, label, "42017"),
         ("E402", "facilities.xlsx", "By code", 6, label, "42019"),
-        W402,
     ]
     messages = {p.row: p.message for p in dataset.problems if p.code == "E402"}
     assert messages[3] == "Dauphin County Prison (PA) is mapped to 42041, 42043"
     assert messages[5] == "Bucks County Jail (PA) is mapped to 42017, 42019"
-    assert w402_message(dataset).startswith("4 facilities with 5 detainers have no county")
 
 
-def test_facilities_unmapped_review(tmp_path):
+def test_facilities_attribution_review(tmp_path):
     dataset = load("facilities", tmp_path)
-    review = [(r["Facility"], r["Facility Code"], r["City"], r["State"], r["Detainers"],
-               r["Suggested County FIPS"], r["Suggested County"]) for r in dataset.unmapped.to_dict("records")]
-    assert review == [
-        ("MONTGOMERY CNTY JAIL, PA", "", "NORRISTOWN", "PA", 2, "42091", "Montgomery County, PA"),
-        ("DAUPHIN COUNTY PRISON", "DAUPHPA", "HARRISBURG", "PA", 1, "42043", "Dauphin County, PA"),
-        ("FRANKLIN CNTY JAIL", "", "CHAMBERSBURG", "PA", 1, "42055", "Franklin County, PA"),
-        ("LEWISBURG U.S. PEN.", "", "LEWISBURG", "PA", 1, "", ""),
+    review = [(r["Facility"], r["Facility Code"], r["State"], r["County FIPS"], r["Method"], r["Detainers"])
+              for r in dataset.attribution.to_dict("records")]
+    assert review == [  # weakest method first, then most detainers
+        ("MONTGOMERY CNTY JAIL, PA", "", "PA", "42091", "name-names-county", 2),
+        ("FRANKLIN CNTY JAIL", "", "PA", "42055", "reference-name", 1),
+        ("LEWISBURG U.S. PEN.", "", "PA", "42119", "reference-name", 1),
+        ("DAUPHIN COUNTY PRISON", "DAUPHPA", "PA", "42043", "reference-code", 1),
+        ("BERKS COUNTY JAIL", "BERKSPA", "PA", "42011", "staff", 1),
+        ("Lehigh County Prison", "", "PA", "42077", "staff", 1),
+        ("BERKS COUNTY JAIL", "BERKSPA", "PA", "42011", "record", 1),  # the other file: no city, own FIPS
     ]
-
-
-def test_suggest_county_stays_in_the_facility_state():
-    counties = load_counties()
-    assert suggest_county("MONTGOMERY CNTY JAIL, PA", "PA", counties)[0] == "42091"
-    assert suggest_county("LEWISBURG U.S. PEN.", "PA", counties)[0] is None
-    assert suggest_county("FRANKLIN CNTY JAIL", "PA", counties)[0] == "42055"
-    franklins = {c.state: c.fips for c in counties.by_fips.values() if c.name == "Franklin County"}
-    assert len(franklins) > 20
-    for state, fips in franklins.items():
-        got, basis = suggest_county("FRANKLIN CNTY JAIL", state, counties)
-        if state == "VA":  # Franklin County and Franklin city: ambiguous, so no guess
-            assert got is None and basis.startswith("name matches several counties")
-        else:
-            assert got == fips, state
-    # a state without a Franklin County gets no suggestion at all (never another state's Franklin)
-    for state in set(STATES) - set(franklins):
-        got = suggest_county("FRANKLIN CNTY JAIL", state, counties)[0]
-        assert got is None or got[:2] == STATES[state][0]
-    fips, basis = suggest_county("BUCKS MONTGOMERY JOINT JAIL", "PA", counties)
-    assert fips is None and basis.startswith("name matches several counties")
+    evidence = {(r["Facility"], r["Method"]): r["Evidence"] for r in dataset.attribution.to_dict("records")}
+    assert evidence[("BERKS COUNTY JAIL", "staff")] == \
+        "facilities sheet facilities.xlsx [By code] row 2, by facility code BERKSPA"
+    assert evidence[("Lehigh County Prison", "staff")] == "facilities sheet facilities.xlsx [By name] row 2, by facility name"
+    assert evidence[("MONTGOMERY CNTY JAIL, PA", "name-names-county")] == "the name names Montgomery County, PA"
 
 
 # --------------------------------------------------------------------------- charges
@@ -658,7 +658,6 @@ def test_bad_values(tmp_path):
         ("E306", "charges.csv", "", 2, "F (Status)", "maybe"),
         ("E307", *x, 5, "F (Outcome Date)", "2017-01-30"),
         ("W303", *x, 6, "F (Outcome Date)", ""),
-        W402,
     ]
     assert next(p for p in dataset.problems if p.code == "E307").message == "issued 2017-02-01"
     assert {r.detainer_id: r.row_status for r in dataset.detainers.itertuples(index=False)} == {

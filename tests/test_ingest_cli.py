@@ -11,7 +11,7 @@ import pytest
 
 from ingest_helpers import FIXTURES, PROJECT, copy_case, parse_reasons, run_check, snapshot
 
-STAFF_FILES = {"problems.csv", "reconciliation.csv", "changes.csv", "unmapped-facilities.xlsx", "check-report.txt"}
+STAFF_FILES = {"problems.csv", "reconciliation.csv", "changes.csv", "facility-attribution.xlsx", "check-report.txt"}
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_errors_exit_1_with_located_messages(tmp_path, project_outputs_guard):
     assert ("ERROR E306 charges.csv, row 2, column F (Status): charge status not recognised: not one of pending, "
             "convicted, dismissed, acquitted [value: 'maybe']") in err
     summary = [line for line in (result.stdout + result.stderr).splitlines() if "file(s) checked" in line]
-    assert summary == [f"2 file(s) checked: 5 error(s), 2 warning(s). Staff report: {staff / 'check-report.txt'}"]
+    assert summary == [f"2 file(s) checked: 5 error(s), 1 warning(s). Staff report: {staff / 'check-report.txt'}"]
     rows = read_problems_csv(staff / "problems.csv")
     assert sorted((r["code"], r["file"], r["sheet"], r["row"], r["column"]) for r in rows) == [
         ("E301", "detainers.xlsx", "Detainers", "2", "B (Facility)"),
@@ -80,7 +80,6 @@ def test_errors_exit_1_with_located_messages(tmp_path, project_outputs_guard):
         ("E306", "charges.csv", "", "2", "F (Status)"),
         ("E307", "detainers.xlsx", "Detainers", "5", "F (Outcome Date)"),
         ("W303", "detainers.xlsx", "Detainers", "6", "F (Outcome Date)"),
-        ("W402", "(all files)", "", "", ""),
     ]
     assert all(r["help"] for r in rows)
 
@@ -94,23 +93,26 @@ def test_usage_errors_exit_2(tmp_path, project_outputs_guard):
     assert unknown.returncode == 2
 
 
-def test_unmapped_facilities_review_sheet(tmp_path, project_outputs_guard):
+def test_facility_attribution_review_sheet(tmp_path, project_outputs_guard):
     inputs = copy_case("facilities", tmp_path / "inputs")
     staff = tmp_path / "staff"
     result = run_check(inputs, staff)
     assert result.returncode == 1  # E402
-    wb = openpyxl.load_workbook(staff / "unmapped-facilities.xlsx", read_only=True)
-    rows = [tuple(r) for r in wb["Unmapped facilities"].iter_rows(min_row=3, values_only=True)]
+    wb = openpyxl.load_workbook(staff / "facility-attribution.xlsx", read_only=True)
+    rows = [tuple(r) for r in wb["Facility attribution"].iter_rows(min_row=3, values_only=True)]
     wb.close()
-    assert rows[0][:7] == ("Facility", "Facility Code", "City", "State", "Detainers", "Suggested County FIPS",
-                           "Suggested County")
-    body = {r[0]: (r[4], r[5], r[6]) for r in rows[1:]}
-    assert body == {
-        "MONTGOMERY CNTY JAIL, PA": (2, "42091", "Montgomery County, PA"),
-        "DAUPHIN COUNTY PRISON": (1, "42043", "Dauphin County, PA"),
-        "FRANKLIN CNTY JAIL": (1, "42055", "Franklin County, PA"),
-        "LEWISBURG U.S. PEN.": (1, "", ""),
-    }
+    # laid out as a facilities sheet first, so staff can copy a row to confirm or override it
+    assert rows[0][:7] == ("Facility", "Facility Code", "State", "County FIPS", "County", "Method", "Evidence")
+    body = [(r[0], r[3], r[5], r[8]) for r in rows[1:]]
+    assert body == [  # weakest first
+        ("MONTGOMERY CNTY JAIL, PA", "42091", "name-names-county", 2),
+        ("FRANKLIN CNTY JAIL", "42055", "reference-name", 1),
+        ("LEWISBURG U.S. PEN.", "42119", "reference-name", 1),
+        ("DAUPHIN COUNTY PRISON", "42043", "reference-code", 1),
+        ("BERKS COUNTY JAIL", "42011", "staff", 1),
+        ("Lehigh County Prison", "42077", "staff", 1),
+        ("BERKS COUNTY JAIL", "42011", "record", 1),
+    ]
 
 
 def test_check_never_modifies_staff_files(tmp_path, project_outputs_guard):
@@ -129,7 +131,10 @@ def test_check_never_modifies_staff_files(tmp_path, project_outputs_guard):
     assert snapshot(inputs) == before  # same files, same bytes, same modification times
     assert {p.name for p in staff.iterdir()} == STAFF_FILES
     # every recognised sheet of every case has its reconciliation line, with read = used + excluded
-    recon_lines = [line for line in result.stdout.splitlines() if line.startswith("  ")]
+    out = result.stdout.splitlines()
+    start = out.index("Reconciliation (rows read = used + excluded):") + 1
+    end = next(i for i in range(start, len(out)) if not out[i].startswith("  "))
+    recon_lines = out[start:end]
     # 21 data files, 25 sheets: workbook.xlsx has 4, facilities.xlsx 2; the rest 1 each
     assert len(recon_lines) == 25
     counted = [re.search(r": ([\d,]+) read, ([\d,]+) used, ([\d,]+) excluded", line) for line in recon_lines]

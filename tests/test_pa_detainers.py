@@ -13,12 +13,13 @@ import shutil
 import openpyxl
 import pytest
 
-from ingest_helpers import PA_DETAINERS, run_check
+from ingest_helpers import FIXTURES, PA_DETAINERS, run_check
 from reports.pipeline import load_inputs
 
 pytestmark = pytest.mark.skipif(not PA_DETAINERS.exists(),
                                 reason=f"real data file {PA_DETAINERS} is not present on this machine")
 
+BY_HAND = FIXTURES.parent / "attribution" / "pa_facility_counties.csv"
 ROWS = 32_757
 FACILITIES = 117
 
@@ -65,21 +66,31 @@ def test_outcomes_match_an_independent_count(pa):
     assert pa["dataset"].used("detainers")["outcome_detail"].value_counts().to_dict() == dict(detail)
 
 
-def test_unmapped_facilities_listed(pa):
-    source_facilities = {r["det_facility"] for r in pa["source"]}
-    assert len(source_facilities) == FACILITIES
-    unmapped = pa["dataset"].unmapped
-    assert len(unmapped) == FACILITIES
-    assert set(unmapped["Facility"]) == source_facilities
-    assert int(unmapped["Detainers"].sum()) == ROWS
-    per_facility = collections.Counter(r["det_facility"] for r in pa["source"])
-    assert dict(zip(unmapped["Facility"], unmapped["Detainers"])) == dict(per_facility)
-    suggestions = dict(zip(unmapped["Facility"], unmapped["Suggested County FIPS"]))
-    assert suggestions["MONTGOMERY CNTY JAIL, PA"] == "42091"
-    assert suggestions["LEWISBURG U.S. PEN."] == ""
-    assert all(s == "" or s.startswith("42") for s in suggestions.values())  # never outside Pennsylvania
+def _by_hand() -> dict[tuple[str, str], str]:
+    """(facility, city) -> county FIPS ('' = must stay not determined), as checked by hand against the sources."""
+    with open(BY_HAND, newline="", encoding="utf-8") as handle:
+        return {(r["facility"], r["city"]): r["county_fips"] for r in csv.DictReader(handle)}
+
+
+def test_every_attribution_is_the_county_checked_by_hand(pa):
+    """No facilities sheet: the bundled reference attributes the real file, never to a wrong county."""
+    expected = _by_hand()
+    source_facilities = {(r["det_facility"], r["city"]) for r in pa["source"]}
+    assert len({f for f, _ in source_facilities}) == FACILITIES
+    assert set(expected) == source_facilities
+    used = pa["dataset"].used("detainers")
+    got = {(r.facility, r.city, r.county_fips or "") for r in used.itertuples(index=False)}
+    assert got == {(f, c, fips) for (f, c), fips in expected.items()}  # one county per facility, the right one
+    attributed = int(used["county_fips"].notna().sum())
+    assert attributed / ROWS >= 0.95
+    per_source = collections.Counter((r["det_facility"], r["city"]) for r in pa["source"])
+    assert attributed == sum(n for key, n in per_source.items() if expected[key])
+    assert set(used["jurisdiction_source"]) <= {"reference-name", "name-names-county", "reference-words", "city",
+                                                "none"}  # no record FIPS, no staff sheet, no ICE codes here
     w402 = [p for p in pa["dataset"].problems if p.code == "W402"]
-    assert len(w402) == 1 and w402[0].message.startswith(f"{FACILITIES} facilities with {ROWS:,} detainers")
+    missing = {key for key, fips in expected.items() if not fips}
+    assert len(w402) == 1 and w402[0].message.startswith(
+        f"{len(missing)} facility with {sum(per_source[k] for k in missing)} detainers has no county")
 
 
 def test_cli_check_on_the_real_file(pa):
@@ -87,10 +98,11 @@ def test_cli_check_on_the_real_file(pa):
     assert result.returncode == 0, result.stderr
     assert (f"  pa_detainers.csv: detainers, older FOIA detainer export: {ROWS:,} read, {ROWS:,} used, 0 excluded"
             in result.stdout.splitlines())
-    wb = openpyxl.load_workbook(pa["staff"] / "unmapped-facilities.xlsx", read_only=True)
-    rows = list(wb["Unmapped facilities"].iter_rows(min_row=4, values_only=True))
+    wb = openpyxl.load_workbook(pa["staff"] / "facility-attribution.xlsx", read_only=True)
+    rows = list(wb["Facility attribution"].iter_rows(min_row=4, values_only=True))
     wb.close()
-    assert len(rows) == FACILITIES
+    assert len(rows) == len(_by_hand())
+    assert rows[0][0] == "ALLENWOOD FED.PRISON CAMP" and rows[0][5] == "none"  # the unattributed come first
 
 
 def test_staff_file_not_modified(pa):

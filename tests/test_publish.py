@@ -153,6 +153,7 @@ def test_changed_input_publishes_revision_2_listing_exactly_the_changed_figures(
         ("Summary", "", "issued_outcomes.pending"): (1, 0),
         ("Summary", "", "issued_outcomes.declined"): (1, 2),
         ("Summary", "", "declined"): (1, 2),
+        ("Summary", "", "declined_attribution.record"): (1, 2),  # both declines carry their own FIPS
         ("Table 2: detainers issued by jurisdiction", "Travis County, TX", "issued_outcomes.pending"): (1, 0),
         ("Table 2: detainers issued by jurisdiction", "Travis County, TX", "issued_outcomes.declined"): (1, 2),
         ("Table 2: detainers issued by jurisdiction", "Travis County, TX", "declined"): (1, 2),
@@ -163,7 +164,7 @@ def test_changed_input_publishes_revision_2_listing_exactly_the_changed_figures(
         ("Table 6: trend", "2017-02-03", "declined"): (1, 2),
     }
     html = (outputs / "2017-02-03" / "report.html").read_text()
-    assert "This is revision 2 of the report for this week. 11 figures changed since revision 1" in html
+    assert "This is revision 2 of the report for this week. 12 figures changed since revision 1" in html
     assert html.count('class="rev"') >= 8
     assert 'archive/2017-02-03/r1/report.html' in html
     index = (outputs / "index.html").read_text()

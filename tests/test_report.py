@@ -312,8 +312,16 @@ def test_report_pdf_bytes_are_reproducible(published, tmp_path):
 
 def test_caveats_name_their_numbers(published):
     caveats = published["json"]["caveats"]
-    assert any(c.startswith("2 detainers issued this week and 1 decline recorded this week could not be attributed")
-               for c in caveats)
+    assert ("Where the counties come from. Detainers issued this week (17): 12 from the County FIPS in the record, "
+            "3 from the staff facilities table and 2 not determined. Declines recorded this week (9): 7 from the "
+            "County FIPS in the record, 1 from the staff facilities table and 1 not determined. Detainers whose "
+            "county could not be determined are counted in the national totals as 'jurisdiction not determined'; "
+            "the report never guesses between counties of the same name.") in caveats
+    totals = published["json"]["totals"]
+    assert totals["issued_attribution"] == {"record": 12, "staff": 3, "reference-code": 0, "reference-name": 0,
+                                            "name-names-county": 0, "reference-words": 0, "city": 0,
+                                            "correction": 0, "none": 2}
+    assert totals["declined_attribution"]["record"] == 7 and totals["declined_attribution"]["none"] == 1
     assert any(c.startswith("5 of the 9 declines recorded this week (56%) were for detainers issued before")
                for c in caveats)
     assert any(c.startswith("5 of the 17 detainers issued this week (29%) had no recorded outcome yet") for c in caveats)

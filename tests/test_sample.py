@@ -19,6 +19,6 @@ def test_sample_is_clean_and_exercises_every_section():
     assert len(dataset.used("charges")) > 100 and len(dataset.used("policies")) > 5
     assert len(dataset.corrections) == 1 and len(dataset.responses) == 1
     detainers = dataset.used("detainers")
-    assert {"record", "facility code", "none"} <= set(detainers["jurisdiction_source"])
+    assert {"record", "staff", "none"} <= set(detainers["jurisdiction_source"])
     corrected = detainers[detainers["corrections"].fillna("") != ""]
     assert len(corrected) == 1 and corrected["outcome"].tolist() == ["other"]

@@ -1,0 +1,400 @@
+"""Which county each detainer belongs to, by the strongest evidence there is, and why.
+
+Real ICE data name a facility (code, name, city, state), never a county. Each distinct facility of
+the inputs is attributed once, by the first rule that applies (README, "How attribution works"):
+
+1. ``record``: the detainer's own County FIPS (applied per row by ``assign_jurisdictions``);
+2. ``staff``: the staff facilities sheet, by facility code, then by normalised name and state;
+3. ``reference-code``: the bundled reference (``facility_reference``), by ICE facility code;
+4. ``reference-name``: the reference, by normalised name and state, when all matches lie in one county;
+5. ``name-names-county``: the name names exactly one county of its own state ("LEHIGH COUNTY JAIL"),
+   unless the reference places a facility of the same distinctive words elsewhere;
+6. ``reference-words``: every reference facility of the state whose distinctive words are exactly the
+   record's lies in one county (a name that is only a place name must also share the record's city);
+7. ``city``: every source puts the record's city in one county, no reference facility of that city lies
+   elsewhere, and no reference facility sharing the record's distinctive words lies elsewhere;
+8. ``none``: not determined. A facility the sources disagree about stops here: staff decide.
+
+Every comparison is an exact comparison of normalised names, words or places (``facility_names``):
+no edit distances or similarity scores. Each attribution carries its evidence in words.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pandas as pd
+
+from .errors import Problem
+from .facility_names import COUNTY_MARKERS, distinctive_words, name_keys, place_key, squash, tokens
+from .facility_reference import DISAGREE, PLACE_SOURCES, load_rows
+from .reference import Counties
+
+RECORD, STAFF, REFERENCE_CODE, REFERENCE_NAME = "record", "staff", "reference-code", "reference-name"
+NAME_NAMES_COUNTY, REFERENCE_WORDS, CITY, NONE = "name-names-county", "reference-words", "city", "none"
+CORRECTION = "correction"  # set by a correction sheet (join.apply_*_corrections)
+UNDETERMINED = "jurisdiction not determined"
+METHODS = (RECORD, STAFF, REFERENCE_CODE, REFERENCE_NAME, NAME_NAMES_COUNTY, REFERENCE_WORDS, CITY, NONE)
+# Strongest first; staff review sheets list the weakest first.
+METHOD_DESCRIPTIONS = {
+    RECORD: "the detainer's own County FIPS",
+    STAFF: "the staff facilities sheet",
+    REFERENCE_CODE: "the bundled facility reference, by ICE facility code",
+    REFERENCE_NAME: "the bundled facility reference, by facility name",
+    NAME_NAMES_COUNTY: "the facility's name names the county",
+    REFERENCE_WORDS: "the bundled facility reference, by the distinctive words of the name",
+    CITY: "the facility's city lies in one county",
+    NONE: "not determined",
+    CORRECTION: "a correction recorded by staff",
+}
+
+
+@dataclass(frozen=True)
+class Attribution:
+    fips: str | None
+    method: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One facility of the bundled reference."""
+
+    id: str
+    code: str
+    name: str
+    city: str
+    state: str
+    fips: str
+    source: str
+    established: str
+    keys: tuple[str, ...]
+
+    @property
+    def words(self) -> tuple[frozenset, ...]:
+        return tuple(w for w in (distinctive_words(k) for k in self.keys) if w)
+
+    def describe(self) -> str:
+        code = f" ({self.code})" if self.code else ""
+        return f"{self.name}{code}, {self.city}"
+
+
+@dataclass
+class FacilityReference:
+    by_code: dict[str, list[Entry]] = field(default_factory=dict)
+    by_key: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
+    by_words: dict[tuple[str, frozenset], list[Entry]] = field(default_factory=dict)
+    in_state: dict[str, list[Entry]] = field(default_factory=dict)
+    disputed_by_code: dict[str, str] = field(default_factory=dict)  # code -> what the sources say
+    disputed_by_key: dict[tuple[str, str], str] = field(default_factory=dict)
+    places: dict[tuple[str, str], dict[str, set[str]]] = field(default_factory=dict)
+    place_words: dict[str, set[frozenset]] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def load_reference() -> FacilityReference:
+    rows = load_rows()
+    ref = FacilityReference()
+    by_code, by_key, by_words, in_state = (defaultdict(list) for _ in range(4))
+    for row in rows["facilities"]:
+        entry = Entry(row["id"], row["facility_code"], row["name"], row["city"], row["state"], row["county_fips"],
+                      row["source"], row["established"], tuple(k for k in row["name_keys"].split(" | ") if k))
+        if entry.code:
+            by_code[entry.code].append(entry)
+        for key in entry.keys:
+            by_key[(entry.state, key)].append(entry)
+        for words in set(entry.words):
+            by_words[(entry.state, words)].append(entry)
+        in_state[entry.state].append(entry)
+    for row in rows["excluded"]:
+        if row["reason"] != DISAGREE:
+            continue  # unconfirmed: nothing contradicts the weaker rules
+        if row["facility_code"]:
+            ref.disputed_by_code[row["facility_code"]] = row["evidence"]
+        for key in row["name_keys"].split(" | "):
+            if key:
+                ref.disputed_by_key[(row["state"], key)] = row["evidence"]
+    place_words = defaultdict(set)
+    for row in rows["places"]:
+        ref.places[(row["state"], row["place"])] = {s: set(filter(None, row[s].split(";"))) for s in PLACE_SOURCES}
+        place_words[row["state"]].add(frozenset({row["place"]}))
+        for spelling in row["names"].split(" | "):
+            place_words[row["state"]].add(distinctive_words(" ".join(tokens(spelling))))
+    ref.by_code, ref.by_key, ref.by_words, ref.in_state = dict(by_code), dict(by_key), dict(by_words), dict(in_state)
+    ref.place_words = dict(place_words)
+    return ref
+
+
+# --- the staff facilities sheet ---------------------------------------------------------------------------
+
+
+@dataclass
+class StaffFacilities:
+    """Facility -> county as staff mapped it; each value is (fips, where staff wrote it)."""
+
+    by_code: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    by_key: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+
+
+def staff_facilities(facilities: pd.DataFrame, problems: list[Problem], label=lambda row, field: field
+                     ) -> tuple[StaffFacilities, pd.DataFrame]:
+    """The staff facilities sheets as lookups. A facility mapped to two counties is an error (E402) and maps
+    nothing. Returns a new facilities frame with those rows' status set to error."""
+    facilities = facilities.copy()
+    live = facilities[facilities["row_status"] == "used"]
+    staff = StaffFacilities()
+    keyed: dict[tuple, list] = defaultdict(list)  # (table, state, key) -> [index]
+    for index, row in live.iterrows():
+        if isinstance(row["facility_code"], str) and row["facility_code"].strip():
+            keyed[("code", row["state"], row["facility_code"].strip())].append(index)
+        for key in name_keys(row["facility"], row["state"]):
+            keyed[("name", row["state"], key)].append(index)
+    conflicted: set = set()
+    for (table, state, key), indexes in keyed.items():
+        counties = sorted({live.at[i, "county_fips"] for i in indexes})
+        if len(counties) > 1:
+            conflicted.update(indexes)
+            continue
+        first = live.loc[indexes[0]]
+        where = f"{first['source_file']}{f' [{first.source_sheet}]' if first['source_sheet'] else ''} row {first['source_row']}"
+        target = staff.by_code if table == "code" else staff.by_key
+        target[(state, key)] = (counties[0], where)
+    for index in sorted(conflicted):
+        row = live.loc[index]
+        others = sorted({live.at[i, "county_fips"] for (t, s, k), ii in keyed.items() if index in ii
+                         for i in ii})
+        facilities.at[index, "row_status"] = "error"
+        problems.append(Problem("E402", row["source_file"], row["source_sheet"], int(row["source_row"]),
+                                label(row, "county_fips"), row["county_fips"],
+                                f"{row['facility']} ({row['state']}) is mapped to {', '.join(others)}"))
+    if conflicted:  # rows in conflict map nothing, by code or by name
+        bad = {(t, s, k) for (t, s, k), ii in keyed.items() if set(ii) & conflicted}
+        for table, state, key in bad:
+            (staff.by_code if table == "code" else staff.by_key).pop((state, key), None)
+    return staff, facilities
+
+
+# --- the rules ---------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def _county_index(counties: Counties, state: str) -> dict[str, list[tuple[str, str]]]:
+    """squashed county base name -> [(fips, marker)] for the counties of a state."""
+    index = defaultdict(list)
+    for county in counties.in_state(state):
+        marker = next((m for m, word in COUNTY_MARKERS.items() if county.name.endswith(word)), None)
+        if marker:
+            index[squash(county.base_name)].append((county.fips, marker))
+    return dict(index)
+
+
+def counties_named(key: str, state: str, counties: Counties) -> set[str]:
+    """Counties of the state that a normalised name names as '<name> COUNTY' (or PARISH, BOROUGH)."""
+    words = key.split()
+    index = _county_index(counties, state)
+    named = set()
+    for i, word in enumerate(words):
+        if word not in COUNTY_MARKERS:
+            continue
+        for span in range(min(i, 4), 0, -1):  # the longest name first: "JEFFERSON DAVIS PARISH"
+            hits = [fips for fips, marker in index.get("".join(words[i - span:i]), []) if marker == word]
+            if hits:
+                named.update(hits)
+                break
+    return named
+
+
+def _one_county(entries) -> str | None:
+    found = {e.fips for e in entries}
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def _label(fips: str, counties: Counties) -> str:
+    return counties.by_fips[fips].label
+
+
+def _entries_text(entries, limit: int = 3) -> str:
+    shown = "; ".join(e.describe() for e in sorted(entries, key=lambda e: e.id)[:limit])
+    return shown + (f"; and {len(entries) - limit} more" if len(entries) > limit else "")
+
+
+def attribute_facility(code, name, city, state, staff: StaffFacilities, reference: FacilityReference,
+                       counties: Counties) -> Attribution:
+    """The county of one facility (rules 2 to 8 of the module docstring), with the evidence in words."""
+    if state is None:
+        return Attribution(None, NONE, "the record has no valid state")
+    code = code.strip() if isinstance(code, str) else ""
+    keys = name_keys(name, state)
+    word_sets = [w for w in dict.fromkeys(distinctive_words(k) for k in keys) if w]
+    notes = []
+
+    # 2. staff
+    if code and (state, code) in staff.by_code:
+        fips, where = staff.by_code[(state, code)]
+        return Attribution(fips, STAFF, f"facilities sheet {where}, by facility code {code}")
+    for key in keys:
+        if (state, key) in staff.by_key:
+            fips, where = staff.by_key[(state, key)]
+            return Attribution(fips, STAFF, f"facilities sheet {where}, by facility name")
+
+    # 3. reference by code
+    if code and code in reference.disputed_by_code:
+        return Attribution(None, NONE, f"{DISAGREE} about facility code {code}: {reference.disputed_by_code[code]}")
+    if code and code in reference.by_code:
+        entries = reference.by_code[code]
+        mine = [e for e in entries if e.state == state]
+        if not mine:
+            return Attribution(None, NONE, f"facility code {code} is {_entries_text(entries)} in "
+                                           f"{entries[0].state}, but the record's state is {state}")
+        entry = mine[0]
+        return Attribution(entry.fips, REFERENCE_CODE, f"ICE facility code {code}: {entry.describe()}; "
+                                                      f"county from {entry.established}")
+    if code:
+        notes.append(f"facility code {code} is not in the reference")
+
+    # 4. reference by name
+    for key in keys:
+        if (state, key) in reference.disputed_by_key:
+            return Attribution(None, NONE, f"{DISAGREE} about {key}: {reference.disputed_by_key[(state, key)]}")
+    for n, key in enumerate(keys):  # the name in full first, then without its parenthesised part
+        by_name = {e.id: e for e in reference.by_key.get((state, key), [])}
+        if not by_name:
+            continue
+        fips = _one_county(by_name.values())
+        how = "same name" if n == 0 else f"same name without its parenthesised part ({key})"
+        if fips:
+            return Attribution(fips, REFERENCE_NAME, f"{how} as {_entries_text(list(by_name.values()))}")
+        notes.append(f"{how} as reference facilities in several counties: {_entries_text(list(by_name.values()))}")
+        break
+
+    same_words = {e.id: e for words in word_sets for e in reference.by_words.get((state, words), [])}
+
+    # 5. the name names a county of its own state
+    named = set().union(*(counties_named(k, state, counties) for k in keys)) if keys else set()
+    if len(named) == 1:
+        fips = next(iter(named))
+        elsewhere = [e for e in same_words.values() if e.fips != fips]
+        if not elsewhere:
+            return Attribution(fips, NAME_NAMES_COUNTY, f"the name names {_label(fips, counties)}")
+        notes.append(f"the name names {_label(fips, counties)}, but the reference has "
+                     f"{_entries_text(elsewhere)} in {_label(elsewhere[0].fips, counties)}")
+    elif len(named) > 1:
+        notes.append("the name names several counties: " + ", ".join(_label(f, counties) for f in sorted(named)))
+
+    # 6. the distinctive words
+    city_key = place_key(city)
+    place_names = reference.place_words.get(state, set())
+    matches = {}
+    for words in word_sets:
+        found = reference.by_words.get((state, words), [])
+        if words in place_names:  # "BOSTON HOLD ROOM": the facility must also be in the record's city
+            found = [e for e in found if city_key and place_key(e.city) == city_key]
+        matches.update({e.id: e for e in found})
+    if matches:
+        fips = _one_county(matches.values())
+        words_text = ", ".join(sorted(set().union(*word_sets)))
+        if fips:
+            return Attribution(fips, REFERENCE_WORDS, f"distinctive words {words_text}: "
+                                                      f"{_entries_text(list(matches.values()))}")
+        notes.append(f"facilities with the words {words_text} lie in several counties")
+
+    # 7. the city
+    if city_key:
+        by_source = reference.places.get((state, city_key), {})
+        found = set().union(*by_source.values()) if by_source else set()
+        if not (by_source.get("agencies") or by_source.get("prisons")):
+            notes.append(f"{city} is not in the gazetteer of {state}")
+        elif len(found) > 1:
+            notes.append(f"{city} lies in several counties: " + ", ".join(_label(f, counties) for f in sorted(found)))
+        else:
+            fips = next(iter(found))
+            in_city = [e for e in reference.in_state.get(state, []) if place_key(e.city) == city_key and e.fips != fips]
+            sharing = [e for e in reference.in_state.get(state, []) if e.fips != fips and any(
+                w and (mine <= w or w <= mine) for w in e.words for mine in word_sets)]
+            if in_city:
+                notes.append(f"the reference has {_entries_text(in_city)} in {city} but in another county")
+            elif sharing:
+                notes.append(f"{city} lies in {_label(fips, counties)}, but the name points elsewhere: "
+                             f"{_entries_text(sharing)} in {_label(sharing[0].fips, counties)}")
+            else:
+                return Attribution(fips, CITY, f"every source puts {city} in {_label(fips, counties)}")
+    else:
+        notes.append("the record has no city")
+    return Attribution(None, NONE, "; ".join(notes) or "no rule applies")
+
+
+FACILITY_KEY = ["facility_code", "facility", "city", "state"]
+
+
+def attribute_facilities(detainers: pd.DataFrame, staff: StaffFacilities, counties: Counties,
+                         reference: FacilityReference | None = None) -> pd.DataFrame:
+    """One row per distinct facility (code, name, city, state) of the detainers, with its attribution."""
+    reference = reference or load_reference()
+    keys = detainers[FACILITY_KEY].drop_duplicates(ignore_index=True)
+    results = [attribute_facility(*(None if v is None or v != v else v for v in row), staff, reference, counties)
+               for row in keys.itertuples(index=False, name=None)]
+    return keys.assign(attributed_fips=[r.fips for r in results], attribution_method=[r.method for r in results],
+                       attribution_evidence=[r.evidence for r in results])
+
+
+def assign_jurisdictions(detainers: pd.DataFrame, staff: StaffFacilities, counties: Counties,
+                         reference: FacilityReference | None = None) -> pd.DataFrame:
+    """A new frame with county_fips, jurisdiction_source, jurisdiction_evidence, county_name, county_population.
+
+    The record's own County FIPS wins; otherwise the facility's attribution."""
+    by_facility = attribute_facilities(detainers, staff, counties, reference)
+    merged = detainers[FACILITY_KEY].merge(by_facility, on=FACILITY_KEY, how="left", validate="many_to_one")
+    merged.index = detainers.index
+    own = detainers["county_fips"]
+    has_own = own.notna()
+    out = detainers.copy()
+    fips = own.where(has_own, merged["attributed_fips"]).astype(object)
+    out["county_fips"] = fips.where(fips.notna(), None)
+    out["jurisdiction_source"] = merged["attribution_method"].where(~has_own, RECORD)
+    out["jurisdiction_evidence"] = merged["attribution_evidence"].where(~has_own, "County FIPS in the record")
+    return with_county_names(out, counties)
+
+
+def with_county_names(detainers: pd.DataFrame, counties: Counties) -> pd.DataFrame:
+    out = detainers.copy()
+    fips = out["county_fips"]
+    out["county_name"] = fips.map(lambda f: counties.by_fips[f].name if isinstance(f, str) else UNDETERMINED)
+    out["county_population"] = fips.map(lambda f: counties.by_fips[f].population if isinstance(f, str) else None)
+    return out
+
+
+def attribution_review(detainers: pd.DataFrame, counties: Counties) -> pd.DataFrame:
+    """Staff review: every facility seen, its detainers, county, method and evidence, weakest methods first.
+
+    The first four columns are laid out as a facilities sheet, so staff copy a row to confirm or override."""
+    columns = ["Facility", "Facility Code", "State", "County FIPS", "County", "Method", "Evidence", "City",
+               "Detainers", "Detainers by method"]
+    live = detainers[detainers["row_status"] == "used"]
+    if live.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    grouped = live.assign(_code=live["facility_code"].fillna(""), _city=live["city"].fillna(""),
+                          _state=live["state"].fillna(""))
+    for (facility, code, city, state), group in grouped.groupby(["facility", "_code", "_city", "_state"],
+                                                                sort=False, dropna=False):
+        methods = group["jurisdiction_source"].value_counts()
+        main = methods.index[0]
+        fips_values = group.loc[group["jurisdiction_source"] == main, "county_fips"].dropna()
+        fips = fips_values.mode().iloc[0] if len(fips_values) else ""
+        evidence = group.loc[group["jurisdiction_source"] == main, "jurisdiction_evidence"].iloc[0]
+        rows.append({"Facility": facility, "Facility Code": code, "State": state, "County FIPS": fips,
+                     "County": counties.by_fips[fips].label if fips else "", "Method": main,
+                     "Evidence": evidence, "City": city, "Detainers": len(group),
+                     "Detainers by method": ", ".join(f"{m}: {n:,}" for m, n in methods.items())})
+    weakest = {m: i for i, m in enumerate(reversed(METHODS))}
+    review = pd.DataFrame(rows, columns=columns)
+    order = review["Method"].map(lambda m: weakest.get(m, len(weakest)))
+    return review.assign(_order=order).sort_values(["_order", "Detainers", "Facility"],
+                                                   ascending=[True, False, True]).drop(columns="_order").reset_index(drop=True)
+
+
+def method_counts(detainers: pd.DataFrame) -> dict[str, int]:
+    """Detainers per attribution method, every method present (zeros included), strongest first."""
+    counts = detainers["jurisdiction_source"].value_counts()
+    return {m: int(counts.get(m, 0)) for m in (*METHODS[:-1], CORRECTION, NONE)}
