@@ -180,6 +180,15 @@ def test_bad_values_are_refused_never_dropped(bad, message):
         svg_of(bad)
 
 
+def test_a_long_legend_widens_the_picture_instead_of_being_cut():
+    note = "Not determined: " + "a very long explanation " * 8
+    min_x, _, max_x, _ = cm.load_geometry().extent
+    usual = float(parse(svg_of(ISSUE_1)).get("viewBox").split()[2])
+    left, _, width, _ = map(float, parse(svg_of(ISSUE_1, note=note)).get("viewBox").split())
+    assert usual == max_x - min_x + 2 * cm.MARGIN < width
+    assert left + width >= min_x + cm.text_width(note, cm.LEGEND_TEXT_SIZE)
+
+
 def test_svg_size_stays_reasonable():
     everywhere = {fips: i % 50 for i, fips in enumerate(REFERENCE_FIPS)}
     assert len(svg_of(everywhere).encode()) < 800_000
@@ -303,9 +312,41 @@ def test_pdf_contains_the_map_without_warnings():
     content = reader.pages[0].get_contents().get_data()
     assert content.count(b" l\n") > 5_000  # the outlines as vector lines: the coast and state borders alone have more
     assert b"/Pattern" in pdf  # the hatching
+    assert render_pdf(page(svg_of(ISSUE_1, note="Not determined: 40 detainers, not on the map", for_pdf=True)),
+                      DAY) == pdf  # byte-reproducible
 
 
 @pytest.mark.slow
 def test_interactive_svg_renders_in_a_pdf_too():
     """The HTML variant inline in a PDF works as well, only slower (a few seconds)."""
     assert render_pdf(page(svg_of(ISSUE_1)), DAY).startswith(b"%PDF-")
+
+
+@pytest.mark.slow
+def test_browser_shows_every_county_title_on_hover(tmp_path):
+    """In Chromium, the county under the pointer is the right one, with or without data (its <title> is the
+    tooltip), and the legend is laid out inside the picture."""
+    import shutil
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.fail("Chromium is not installed (apt-get install chromium): the browser tests need it")
+    html = tmp_path / "map.html"
+    html.write_text(page(svg_of(ISSUE_1, note="Not determined: 40 detainers, not on the map")), encoding="utf-8")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        tab = browser.new_page(viewport={"width": 1200, "height": 900})
+        tab.goto(html.as_uri())
+        for fips in ("06037", "48453", "32003"):  # no data, 0, the most
+            hit = tab.evaluate("""fips => {
+                const box = document.querySelector(`path[data-fips="${fips}"]`).getBoundingClientRect();
+                const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+                return hit.closest('path[data-fips]')?.dataset.fips;
+            }""", fips)
+            assert hit == fips
+        svg_box, legend_box = ([box["right"], box["bottom"]] for box in tab.evaluate("""() => [
+            document.querySelector('svg').getBoundingClientRect().toJSON(),
+            document.querySelector('svg > g:last-of-type').getBoundingClientRect().toJSON()]"""))
+        browser.close()
+    assert legend_box[0] <= svg_box[0] and legend_box[1] <= svg_box[1]  # the legend is not cut off
