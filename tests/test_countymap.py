@@ -301,6 +301,20 @@ def page(svg: str) -> str:
             f"<body><figure>{svg}</figure></body></html>")
 
 
+def figure_alt_texts(reader) -> list[str]:
+    """The /Alt of every /Figure in the PDF's structure tree (what a screen reader says for it)."""
+    found, todo = [], [reader.trailer["/Root"]["/StructTreeRoot"]]
+    while todo:
+        element = todo.pop().get_object()
+        if not hasattr(element, "get"):
+            continue
+        if element.get("/S") == "/Figure":
+            found.append(str(element.get("/Alt")))
+        kids = element.get("/K")
+        todo.extend(kids if isinstance(kids, list) else [kids] if kids is not None else [])
+    return found
+
+
 def test_pdf_contains_the_map_without_warnings():
     from pypdf import PdfReader
 
@@ -312,6 +326,7 @@ def test_pdf_contains_the_map_without_warnings():
     content = reader.pages[0].get_contents().get_data()
     assert content.count(b" l\n") > 5_000  # the outlines as vector lines: the coast and state borders alone have more
     assert b"/Pattern" in pdf  # the hatching
+    assert figure_alt_texts(reader) == ["Detainers issued this week, by county. A map."]
     assert render_pdf(page(svg_of(ISSUE_1, note="Not determined: 40 detainers, not on the map", for_pdf=True)),
                       DAY) == pdf  # byte-reproducible
 
