@@ -16,12 +16,10 @@ from pathlib import Path
 import click
 
 from .errors import CATALOGUE
-from .job import EXIT_BUSY, EXIT_INTERNAL, EXIT_RENDER_FAILED, EXIT_USAGE, run_job
+from .exceptions import EXIT_INTERNAL, Busy, EnvironmentProblem, Interrupted, RenderError, ReportsError
+from .job import run_job
 from .options import OPTIONS, RunOptions
 from .pipeline import format_attribution, format_reconciliation
-from .publish import Busy
-from .render import RenderError
-from .settings import SettingsError
 
 WARNING_EXAMPLES = 3  # without --verbose, warnings are summarised per code with a few examples
 
@@ -69,26 +67,21 @@ def _progress(message: str) -> None:
     click.echo(f"\r\033[K{message} …", err=True, nl=False)
 
 
+# How each kind of library error is introduced on stderr, and what the operator should know.
+ERROR_PREFIX = {Busy: "busy", Interrupted: "stopped"}
+ERROR_SUFFIX = {Busy: "; this run did nothing", RenderError: "; nothing was published",
+                Interrupted: "; staging was cleaned up and the previous publication stands",
+                EnvironmentProblem: "; fix it and run again (what is published stays as it was)"}
+
+
 def run(options: RunOptions) -> int:
-    if not options.inputs.is_dir():
-        click.echo(f"error: inputs folder {options.inputs} does not exist", err=True)
-        return EXIT_USAGE
-    if options.staff.resolve().is_relative_to(options.outputs.resolve()):
-        click.echo(f"error: the staff folder {options.staff} is inside the public outputs folder "
-                   f"{options.outputs}; staff reports must never be published", err=True)
-        return EXIT_USAGE
     interactive = sys.stderr.isatty()
     try:
         result = run_job(options, progress=_progress if interactive else (lambda message: None))
-    except SettingsError as exc:
-        click.echo(f"error: {exc}", err=True)
-        return EXIT_USAGE
-    except RenderError as exc:
-        click.echo(f"error: {exc}; nothing was published", err=True)
-        return EXIT_RENDER_FAILED
-    except Busy as exc:
-        click.echo(f"busy: {exc}; this run did nothing", err=True)
-        return EXIT_BUSY
+    except ReportsError as exc:
+        kind = type(exc)
+        click.echo(f"{ERROR_PREFIX.get(kind, 'error')}: {exc}{ERROR_SUFFIX.get(kind, '')}", err=True)
+        return exc.exit_code
     except Exception:  # a bug: keep exit 1 for input errors, and show cron mail the traceback
         import traceback
 

@@ -5,25 +5,33 @@ No printing here: the CLI turns the returned ``JobResult`` into messages and an 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
-from . import ingest, revisions
+from . import faults, ingest, revisions
+from .archive import (LATEST, TreeReport, archived_weeks, current_is_sample, next_revision_number,
+                      published_week_names, reconcile, retire_sample_editions, revisions as week_revisions, run_lock)
+from .atomic import sha256_file, write_atomic
+from .catalogue import write_index_and_feed
+from .exceptions import (EXIT_INPUT_ERRORS, EXIT_OK, ClockError, EnvironmentProblem, Interrupted, ReportsError,
+                         UsageError, EXIT_SIGINT, EXIT_SIGTERM)
 from .options import PROJECT_ROOT, RunOptions
 from .period import Week, latest_complete_week, week_containing, weeks_with_data
 from .pipeline import Dataset, load_inputs, write_staff_reports
-from .publish import (current_is_sample, publish_revision, published_week_names, recover, retire_sample_editions,
-                      revisions as week_revisions, run_lock, sha256_file, write_atomic, write_index_and_feed)
+from .publish import StagedEdition, archived_content, discard, download_changes, public_content, stage_edition, switch
 from .reference import load_counties
 from .settings import Settings, load_settings
 from .tables import Report, build_report, report_json
 
-EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE, EXIT_RENDER_FAILED, EXIT_BUSY, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
 STATE_FILE = "last-run.json"  # in the staff folder: what the last successful run was made from
 
 
@@ -56,8 +64,9 @@ def choose_weeks(dataset: Dataset, options: RunOptions, week_start: int, publish
     days = data_days(dataset)
     if options.week:
         return [week_containing(options.week, week_start)]
-    weeks = set(weeks_with_data(days, week_start)) if options.all_weeks else set()
-    latest = latest_complete_week(days, week_start, options.now.date())
+    today = options.now.date()
+    weeks = {w for w in weeks_with_data(days, week_start) if w.end < today} if options.all_weeks else set()
+    latest = latest_complete_week(days, week_start, today)
     if latest:
         weeks.add(latest)
     for name in published:
@@ -84,8 +93,7 @@ def input_hashes(inputs: Path) -> dict[str, str]:
 
 
 def run_fingerprint(options: RunOptions, inputs: Path, settings_path: Path, week_start: int) -> dict:
-    """Everything a run's result depends on. Equal fingerprints: nothing to do."""
-    outputs = {name: str((options.outputs / name).readlink()) for name in published_week_names(options.outputs)}
+    """Everything a run's result depends on, and the public tree it left. Equal fingerprints: nothing to do."""
     return {
         "inputs": input_hashes(inputs),
         "settings": sha256_file(settings_path) if settings_path.is_file() else None,
@@ -93,8 +101,16 @@ def run_fingerprint(options: RunOptions, inputs: Path, settings_path: Path, week
         "current_week": week_containing(options.now.date(), week_start).name,
         "request": {"week": options.week.isoformat() if options.week else None, "all": options.all_weeks},
         "outputs_dir": str(options.outputs.resolve()),
-        "published": outputs,
+        "public_tree": public_tree_state(options.outputs),
     }
+
+
+def public_tree_state(outputs: Path) -> dict:
+    """What the public sees at the top of the tree: every link, and the index and feed as they are."""
+    links = {p.name: str(p.readlink()) for p in sorted(outputs.iterdir()) if p.is_symlink()} \
+        if outputs.is_dir() else {}
+    files = {name: sha256_file(outputs / name) for name in ("index.html", "feed.xml") if (outputs / name).is_file()}
+    return {"links": links, "files": files}
 
 
 def _last_state(staff: Path) -> dict | None:
@@ -104,31 +120,83 @@ def _last_state(staff: Path) -> dict | None:
         return None
 
 
+def check_folders(options: RunOptions) -> None:
+    """Guards of the public tree, for every caller of the library: staff files and raw inputs never inside the
+    published outputs, and nothing written inside the inputs (the next run would read it as staff files)."""
+    if not options.inputs.is_dir():
+        raise UsageError(f"inputs folder {options.inputs} does not exist")
+    inputs, outputs, staff = (p.resolve() for p in (options.inputs, options.outputs, options.staff))
+    for inner, outer, why in (
+            (staff, outputs, "staff reports must never be published"),
+            (inputs, outputs, "raw staff files must never be published"),
+            (outputs, inputs, "the next run would read the published files as staff inputs"),
+            (staff, inputs, "the next run would read the staff reports as staff inputs")):
+        if inner.is_relative_to(outer):
+            names = {staff: "staff", outputs: "outputs", inputs: "inputs"}
+            raise UsageError(f"the {names[inner]} folder {inner} is inside the {names[outer]} folder {outer}; {why}")
+
+
+ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EXDEV, errno.EIO,
+                      errno.EMFILE, errno.ENFILE}
+
+
+@contextmanager
+def _signals_stop_cleanly():
+    """SIGTERM and SIGINT raise Interrupted, so every cleanup on the way out runs (staging is discarded and
+    the previous publication stands) before the CLI prints one line and exits 143 or 130."""
+    def stop(signum, frame):
+        raise Interrupted(signal.Signals(signum).name, EXIT_SIGTERM if signum == signal.SIGTERM else EXIT_SIGINT)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _environment_problem(exc: OSError) -> EnvironmentProblem:
+    where = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p)
+    return EnvironmentProblem(f"{exc.strerror or exc}: {where}" if where else str(exc))
+
+
 def run_job(options: RunOptions, progress: Callable[[str], None] = lambda message: None) -> JobResult:
-    settings = load_settings(options.settings)  # SettingsError is a usage error, raised to the CLI
-    if options.check:
-        dataset = load_inputs(options.inputs)
-        staff_files = write_staff_reports(dataset, options.staff, options.now)
-        counts = f"{len(dataset.errors)} error(s), {len(dataset.warnings)} warning(s)"
-        return JobResult(EXIT_INPUT_ERRORS if dataset.errors else EXIT_OK,
-                         f"{len(dataset.files)} file(s) checked: {counts}. Staff report: "
-                         f"{options.staff / 'check-report.txt'}", dataset, False, [], staff_files)
-    with run_lock(options.outputs):  # Busy is raised to the CLI
-        recover(options.outputs)
-        return _publish(options, settings, progress)
+    """One run. Raises a ReportsError (with its exit code) when the run cannot go on; input problems are
+    returned in the result (exit 1), never raised."""
+    settings = load_settings(options.settings)
+    check_folders(options)
+    try:
+        with _signals_stop_cleanly():
+            if options.check:
+                dataset = load_inputs(options.inputs)
+                staff_files = write_staff_reports(dataset, options.staff, options.now)
+                counts = f"{len(dataset.errors)} error(s), {len(dataset.warnings)} warning(s)"
+                return JobResult(EXIT_INPUT_ERRORS if dataset.errors else EXIT_OK,
+                                 f"{len(dataset.files)} file(s) checked: {counts}. Staff report: "
+                                 f"{options.staff / 'check-report.txt'}", dataset, False, [], staff_files)
+            with run_lock(options.outputs):
+                tree = reconcile(options.outputs, repair=options.repair)
+                return _publish(options, settings, progress, tree)
+    except OSError as exc:
+        if exc.errno in ENVIRONMENT_ERRNOS:
+            raise _environment_problem(exc) from exc
+        raise
 
 
-def _publish(options: RunOptions, settings: Settings, progress) -> JobResult:
+def _publish(options: RunOptions, settings: Settings, progress, tree: TreeReport) -> JobResult:
+    outputs = options.outputs
     sample = not has_staff_inputs(options.inputs)
-    published_names = published_week_names(options.outputs)
-    real_editions = [n for n in published_names if not current_is_sample(options.outputs, n)]
+    real_editions = [n for n in archived_weeks(outputs) if not current_is_sample(outputs, n)]
     if sample and real_editions:
         return JobResult(EXIT_INPUT_ERRORS, f"The inputs folder {options.inputs} holds no spreadsheets, but real "
-                                            f"editions are published in {options.outputs}: refusing to publish "
+                                            f"editions are published in {outputs}: refusing to publish "
                                             "sample data there. Put the staff files back; nothing was published.")
     inputs = options.sample_inputs if sample else options.inputs
     fingerprint = run_fingerprint(options, inputs, options.settings, settings.week_start_index)
-    if _last_state(options.staff) == fingerprint:
+    if _last_state(options.staff) == fingerprint and not tree.lines():
         return JobResult(EXIT_OK, "Nothing changed since the last run (same inputs, settings and software); "
                                   "nothing published.", None, sample)
     progress("Reading inputs")
@@ -136,51 +204,110 @@ def _publish(options: RunOptions, settings: Settings, progress) -> JobResult:
     staff_files = write_staff_reports(dataset, options.staff, options.now)
     counts = f"{len(dataset.errors)} error(s), {len(dataset.warnings)} warning(s)"
     if dataset.errors:
+        _write_catalogue(outputs, settings)  # the public tree stays consistent with its archive
         return JobResult(EXIT_INPUT_ERRORS, f"{len(dataset.files)} file(s) checked, nothing published: {counts}. "
                                             f"Staff report: {options.staff / 'check-report.txt'}",
                          dataset, sample, [], staff_files)
-    retired = [] if sample else retire_sample_editions(options.outputs)
+    retired = [] if sample else retire_sample_editions(outputs)
     counties = load_counties()
-    published, unchanged = [], []
-    weeks = choose_weeks(dataset, options, settings.week_start_index, published_week_names(options.outputs))
+    editions, unchanged = [], []
+    weeks = choose_weeks(dataset, options, settings.week_start_index, archived_weeks(outputs))
     for number, week in enumerate(weeks, start=1):
         progress(f"Week {week.name} ({number}/{len(weeks)})")
         report = build_report(dataset, week, settings, counties, sample=sample, published=options.now.date())
-        earlier = week_revisions(options.outputs, week.name)
+        earlier = week_revisions(outputs, week.name)
+        _check_clock(options.now, week, earlier)
         if earlier:
-            previous = json.loads((earlier[-1].folder / "report.json").read_text(encoding="utf-8"))
-            changes = revisions.diff(previous, report_json(report))
-            if not changes:
+            previous = archived_content(earlier[-1])
+            current = public_content(report)
+            if current == previous:
                 unchanged.append(week.name)
                 continue
-            mark_revision(report, earlier, previous, changes, dataset)
-        progress(f"Rendering {week.name} revision {report.revision}")
-        manifest = {"week": week.name, "revision": report.revision, "published": options.now.isoformat(),
-                    "sample": sample, "inputs": fingerprint["inputs"], "settings_sha256": fingerprint["settings"],
-                    "software_sha256": fingerprint["code"]}
-        published.append(publish_revision(report, options.outputs, settings.public_base_url, manifest))
-    if published or retired or not (options.outputs / "index.html").exists():
-        write_index_and_feed(options.outputs, settings.title, settings.agency, settings.public_base_url)
-    fingerprint["published"] = {name: str((options.outputs / name).readlink())
-                                for name in published_week_names(options.outputs)}
+            mark_revision(report, earlier, earlier[-1].report_json(), previous, current, dataset)
+        report.revision = next_revision_number(outputs, week.name)
+        editions.append(report)
+    switched = _stage_and_switch(editions, options, settings, fingerprint, sample, progress)
+    _write_catalogue(outputs, settings, switched)
+    fingerprint["public_tree"] = public_tree_state(outputs)
     options.staff.mkdir(parents=True, exist_ok=True)
     write_atomic(options.staff / STATE_FILE, json.dumps(fingerprint, indent=2))
     what = "SAMPLE DATA (no staff inputs found)" if sample else f"{len(dataset.files)} input file(s)"
-    if not published:
+    tree_notes = "".join(f" Outputs folder: {line}." for line in tree.lines())
+    if not switched:
         detail = f"{len(unchanged)} published week(s) unchanged" if unchanged else "no complete week with data"
-        return JobResult(EXIT_OK, f"Nothing new to publish from {what} ({detail}); {counts}.", dataset, sample,
-                         [], staff_files, unchanged)
-    names = ", ".join(f"{p.parent.name} r{p.name[1:]}" for p in published[:4]) + (" …" if len(published) > 4 else "")
-    return JobResult(EXIT_OK, f"Published {len(published)} edition(s) ({names}) from {what} to {options.outputs}; "
-                              f"{counts}.", dataset, sample, published, staff_files, unchanged)
+        return JobResult(EXIT_OK, f"Nothing new to publish from {what} ({detail}); {counts}.{tree_notes}", dataset,
+                         sample, [], staff_files, unchanged)
+    names = _edition_names(switched)
+    return JobResult(EXIT_OK, f"Published {len(switched)} edition(s) ({names}) from {what} to {outputs}; "
+                              f"{counts}.{tree_notes}", dataset, sample,
+                     [outputs / e.path for e in switched], staff_files, unchanged)
 
 
-def mark_revision(report: Report, earlier, previous: dict, changes, dataset: Dataset) -> None:
-    report.revision = earlier[-1].number + 1
+def _edition_names(editions: list[StagedEdition], limit: int = 4) -> str:
+    names = ", ".join(f"{e.week} r{e.revision}" for e in editions[:limit])
+    return names + (" …" if len(editions) > limit else "")
+
+
+def _check_clock(now: dt.datetime, week: Week, earlier) -> None:
+    """A publication is never dated before the end of its week, nor before an edition already published."""
+    if now.date() <= week.end:
+        raise ClockError(f"the week ending {week.end.isoformat()} is not over on {now.date().isoformat()}: a week "
+                         "is published once it has ended (if today's date is wrong, check the machine's clock); "
+                         "nothing was published")
+    if earlier and now < dt.datetime.fromisoformat(earlier[-1].published):
+        raise ClockError(f"the machine's date ({now.isoformat(timespec='seconds')}) is earlier than the "
+                         f"publication of {earlier[-1].path} ({earlier[-1].published}): is the system clock "
+                         "wrong? Nothing was published")
+
+
+def _stage_and_switch(editions: list[Report], options: RunOptions, settings: Settings, fingerprint: dict,
+                      sample: bool, progress) -> list[StagedEdition]:
+    """Build every edition first; switch them only when all were built. If switching stops half-way (a full
+    disk, a signal), the error names exactly the editions already published."""
+    staged: list[StagedEdition] = []
+    switched: list[StagedEdition] = []
+    try:
+        for report in editions:
+            progress(f"Rendering {report.week.name} revision {report.revision}")
+            manifest = {"week": report.week.name, "revision": report.revision,
+                        "published": options.now.isoformat(), "sample": sample,
+                        "inputs_sha256": sorted(set(fingerprint["inputs"].values())),
+                        "settings_sha256": fingerprint["settings"], "software_sha256": fingerprint["code"]}
+            staged.append(stage_edition(report, options.outputs, settings.public_base_url, manifest))
+        switch(staged, options.outputs, switched)
+    except BaseException as exc:
+        discard([e for e in staged if e not in switched])
+        if switched:
+            _write_catalogue(options.outputs, settings, switched, best_effort=True)
+            note = f"published before the failure: {_edition_names(switched, limit=len(switched))}"
+            if isinstance(exc, ReportsError):
+                exc.args = (f"{exc.args[0]}; {note}",) + exc.args[1:]
+            elif isinstance(exc, OSError) and exc.errno in ENVIRONMENT_ERRNOS:
+                raise EnvironmentProblem(f"{_environment_problem(exc)}; {note}") from exc
+        raise
+    return switched
+
+
+def _write_catalogue(outputs: Path, settings: Settings, switched=(), best_effort: bool = False) -> None:
+    """Index, feed and latest from the archive. A failure here after editions were switched says which."""
+    faults.kill_point("before-index")
+    try:
+        write_index_and_feed(outputs, settings.title, settings.agency, settings.public_base_url)
+    except OSError as exc:
+        if best_effort:
+            return
+        published = f"; published: {_edition_names(list(switched), limit=len(switched))}" if switched else ""
+        raise EnvironmentProblem(f"could not update the index and feed ({_environment_problem(exc)}): the next run "
+                                 f"will retry{published}") from exc
+
+
+def mark_revision(report: Report, earlier, previous: dict, previous_content: dict, current_content: dict,
+                  dataset: Dataset) -> None:
+    """Make the report a revision of the week's newest edition: what changed, and why where staff said why."""
     report.first_published = dt.date.fromisoformat(previous.get("first_published", previous["published"])[:10])
-    report.earlier_revisions = [{"revision": r.number, "published": r.published,
-                                 "path": f"archive/{r.week}/r{r.number}"} for r in earlier]
-    report.revision_changes = [c.as_dict() for c in changes]
+    report.earlier_revisions = [{"revision": r.number, "published": r.published, "path": r.path} for r in earlier]
+    report.revision_changes = [c.as_dict() for c in revisions.diff(previous, report_json(report))]
+    report.revision_downloads = download_changes(previous_content, current_content)
     report.revision_reasons = revision_reasons(report, dataset)
 
 

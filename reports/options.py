@@ -34,6 +34,8 @@ OPTIONS: tuple[Option, ...] = (
            metavar="DIR"),
     Option("settings", "--settings", "Settings file (default: settings.toml in the project, if present).",
            metavar="FILE"),
+    Option("repair", "--repair", "Relink the outputs folder from its archive where a backup was restored with its "
+           "links turned into folders, then run as usual.", kind="flag"),
     Option("verbose", "--verbose", "Print every problem and the data notes, not only the summary.", kind="flag"),
 )
 
@@ -47,6 +49,7 @@ class RunOptions:
     check: bool = False
     week: dt.date | None = None
     all_weeks: bool = False
+    repair: bool = False
     verbose: bool = False
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     sample_inputs: Path = PROJECT_ROOT / "reports" / "data" / "sample"

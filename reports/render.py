@@ -4,7 +4,8 @@ Template context (``REPORT_CONTEXT``; StrictUndefined makes a missing key an err
     title, agency, week (period.Week), published (date), revision (int), sample (bool),
     first_published (date), earlier_revisions (list of {revision, published, path, url}),
     revision_changes (list of {table, row, column, old, new}; at most MAX_DETAIL_ROWS), revision_changes_total,
-    revision_reasons (list of sentences), summary_marks ({figure: revised?}),
+    revision_reasons (list of sentences), revision_downloads (list of {file, rows_removed, rows_added}),
+    summary_marks ({figure: revised?}),
     correction_rows (the corrections log: date, jurisdiction, facility, field, what_was_wrong, correct_value,
     note, detainers_changed), response_rows (date, jurisdiction, county_fips, state, note),
     response_fips (set of county FIPS codes with a response),
@@ -28,6 +29,7 @@ from pathlib import Path
 import jinja2
 
 from . import revisions
+from .exceptions import RenderError
 from .options import PROJECT_ROOT
 from .tables import Report
 from .wording import noun
@@ -37,7 +39,7 @@ MAX_DETAIL_ROWS = 300  # longer detail stays in the CSV/XLSX downloads, not the 
 
 REPORT_CONTEXT = (
     "title", "agency", "week", "published", "revision", "sample", "first_published", "earlier_revisions",
-    "revision_changes", "revision_changes_total", "revision_reasons", "summary_marks",
+    "revision_changes", "revision_changes_total", "revision_reasons", "revision_downloads", "summary_marks",
     "correction_rows", "response_rows", "response_fips",
     "summary", "issued_rows", "declines_rows",
     "detail_rows", "detail_truncated", "charges_rows", "category_rows", "policy_rows", "trend_rows",
@@ -46,8 +48,6 @@ REPORT_CONTEXT = (
 )
 
 
-class RenderError(Exception):
-    pass
 
 
 def _missing(value) -> bool:
@@ -166,6 +166,7 @@ def context(report: Report, link_base: str, for_pdf: bool = False) -> dict:
         "earlier_revisions": [{**r, "url": f"{base}/{r['path']}/"} for r in report.earlier_revisions],
         "revision_changes": report.revision_changes[:MAX_DETAIL_ROWS],
         "revision_changes_total": len(report.revision_changes), "revision_reasons": report.revision_reasons,
+        "revision_downloads": report.revision_downloads,
         "summary": report.summary, "summary_marks": _marks(revised, revisions.SUMMARY, "", SUMMARY_COLUMNS),
         "issued_rows": _issued_rows(rows(report.issued_table), revised),
         "declines_rows": _marked(rows(report.declines_by_jurisdiction), revised, revisions.DECLINES),

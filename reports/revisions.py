@@ -17,7 +17,7 @@ TREND = "Table 6: trend"
 
 # Keys of report.json that are not figures: they change with every edition, or are prose.
 NOT_FIGURES = ("published", "revision", "first_published", "revision_changes", "revision_reasons",
-               "earlier_revisions", "caveats", "corrections", "responses", "title", "agency")
+               "revision_downloads", "earlier_revisions", "caveats", "corrections", "responses", "title", "agency")
 
 
 COLUMN_LABELS = {

@@ -8,6 +8,8 @@ import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from .exceptions import SettingsError
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 STANDING_CAVEATS = (
@@ -27,8 +29,6 @@ STANDING_CAVEATS = (
 )
 
 
-class SettingsError(Exception):
-    pass
 
 
 @dataclass(frozen=True)

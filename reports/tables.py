@@ -56,6 +56,7 @@ class Report:
     earlier_revisions: list[dict] = field(default_factory=list)  # {revision, published, path}
     revision_changes: list[dict] = field(default_factory=list)  # {table, row, column, old, new}
     revision_reasons: list[str] = field(default_factory=list)
+    revision_downloads: list[dict] = field(default_factory=list)  # {file, rows_removed, rows_added}
     corrections: pd.DataFrame | None = None  # the corrections log: every correction recorded by publication
     responses: pd.DataFrame | None = None  # statements of jurisdictions in this week's tables
 
@@ -526,6 +527,7 @@ def report_json(report: Report) -> dict:
         "earlier_revisions": report.earlier_revisions,
         "revision_changes": report.revision_changes,
         "revision_reasons": report.revision_reasons,
+        "revision_downloads": report.revision_downloads,
         "corrections": _records(report.corrections) if report.corrections is not None else [],
         "responses": _records(report.responses) if report.responses is not None else [],
     }

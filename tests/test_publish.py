@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from reports.job import EXIT_BUSY, run_job
+from reports.exceptions import EXIT_BUSY
+from reports.job import run_job
 from reports.options import RunOptions
-from reports.publish import run_lock
+from reports.archive import run_lock
 
 ROOT = Path(__file__).resolve().parent.parent
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -101,7 +102,7 @@ def test_two_concurrent_runs_one_publishes_the_other_waits_or_exits(base):
 def test_lock_of_a_killed_run_does_not_block(base):
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
-        "from reports.publish import run_lock; lock = run_lock(Path(sys.argv[2])); lock.__enter__(); "
+        "from reports.archive import run_lock; lock = run_lock(Path(sys.argv[2])); lock.__enter__(); "
         "print('locked', flush=True); time.sleep(600)"), str(ROOT), str(base / "outputs")],
         stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"
@@ -130,7 +131,9 @@ def test_every_published_file_is_in_the_manifest_with_its_hash(base):
     assert generate(base, "--week", "2017-02-01").returncode == 0
     manifest = json.loads((base / "outputs" / "2017-02-03" / "manifest.json").read_text())
     assert manifest["revision"] == 1 and manifest["week"] == "2017-02-03"
-    assert manifest["inputs"] == {"detainers.csv": hashlib.sha256(FIRST.encode()).hexdigest()}
+    # the inputs by their hashes only: a file's name can name a person, and never reaches the public
+    assert manifest["inputs_sha256"] == [hashlib.sha256(FIRST.encode()).hexdigest()]
+    assert "detainers.csv" not in (base / "outputs" / "2017-02-03" / "manifest.json").read_text()
     assert set(manifest["files"]) >= {"report.html", "report.pdf", "report.json", "declines.csv", "tables.xlsx"}
     assert_complete(base / "outputs")
 
@@ -191,19 +194,84 @@ def test_feed_is_valid_atom(base):
         assert entry.find(f"{ATOM}id").text.startswith("https://example.org/detainer-reports/archive/2017-02-03/r1")
 
 
-def test_recovery_removes_what_a_killed_run_left(base):
+def test_recovery_removes_only_what_a_killed_run_left(base):
     assert generate(base, "--week", "2017-02-01").returncode == 0
     outputs = base / "outputs"
-    (outputs / ".staging-2017-02-03-r2-12345").mkdir()
-    (outputs / ".staging-2017-02-03-r2-12345" / "report.html").write_text("half")
-    orphan = outputs / "archive" / "2017-02-03" / "r2"  # renamed into place, never linked
-    orphan.mkdir()
+    staging = outputs / "archive" / ".staging-2017-02-03-r2-12345"
+    staging.mkdir()
+    (staging / "report.html").write_text("half")
     (outputs / ".tmp-index.html-12345").write_text("half")
     (base / "inputs" / "detainers.csv").write_text(SECOND, encoding="utf-8")
-    assert generate(base, "--week", "2017-02-01").returncode == 0
-    assert not any(p.name.startswith((".staging", ".tmp")) for p in outputs.iterdir())
+    result = generate(base, "--week", "2017-02-01")
+    assert result.returncode == 0, result.stderr
+    assert not any(p.name.startswith((".staging", ".tmp")) for p in [*outputs.iterdir(), *(outputs / "archive").iterdir()])
     assert os.readlink(outputs / "2017-02-03") == "archive/2017-02-03/r2"
-    assert (orphan / "manifest.json").exists()  # the real revision 2, not the empty orphan
+    assert (outputs / "archive" / "2017-02-03" / "r1" / "manifest.json").exists()
+    assert_complete(outputs)
+
+
+def test_a_deleted_week_link_is_relinked_and_its_archive_kept(base):
+    assert generate(base, "--week", "2017-02-01").returncode == 0
+    outputs = base / "outputs"
+    (base / "inputs" / "detainers.csv").write_text(SECOND, encoding="utf-8")
+    assert generate(base, "--week", "2017-02-01").returncode == 0
+    archived = snapshot(outputs / "archive")
+    (outputs / "2017-02-03").unlink()  # by hand
+    result = generate(base, "--week", "2017-02-01")
+    assert result.returncode == 0, result.stderr
+    assert "relinked 2017-02-03 to its newest complete revision" in result.stdout
+    assert snapshot(outputs / "archive") == archived  # nothing archived is lost
+    assert os.readlink(outputs / "2017-02-03") == "archive/2017-02-03/r2"
+    assert_complete(outputs)
+
+
+def test_a_revision_renamed_into_the_archive_but_never_linked_is_linked(base):
+    """A run killed between renaming its edition into the archive and switching the link."""
+    assert generate(base, "--week", "2017-02-01").returncode == 0
+    outputs = base / "outputs"
+    (base / "inputs" / "detainers.csv").write_text(SECOND, encoding="utf-8")
+    assert generate(base, "--week", "2017-02-01").returncode == 0
+    os.remove(outputs / "2017-02-03")
+    os.symlink("archive/2017-02-03/r1", outputs / "2017-02-03")  # the link was still at r1
+    (outputs / "index.html").write_text("stale")
+    result = generate(base, "--week", "2017-02-01")
+    assert result.returncode == 0, result.stderr
+    assert os.readlink(outputs / "2017-02-03") == "archive/2017-02-03/r2"
+    assert "stale" not in (outputs / "index.html").read_text()
+    assert_complete(outputs)
+
+
+def test_a_stray_week_folder_is_refused_by_name_and_left_alone(base):
+    assert generate(base, "--week", "2017-02-01").returncode == 0
+    outputs = base / "outputs"
+    stray = outputs / "2017-03-03"
+    stray.mkdir()
+    (stray / "notes.txt").write_text("someone's folder")
+    before = snapshot(outputs)
+    result = generate(base, "--week", "2017-02-01")
+    assert result.returncode == 2
+    assert f"{stray} is a folder without a report.json" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(outputs) == before  # never moved into the archive
+
+
+def test_a_backup_restored_without_links_is_refused_then_repaired(base):
+    import shutil
+
+    assert generate(base, "--week", "2017-02-01").returncode == 0
+    outputs, restored = base / "outputs", base / "restored"
+    shutil.copytree(outputs, restored, symlinks=False)  # a backup that followed the links
+    shutil.rmtree(outputs)
+    restored.rename(outputs)
+    assert (outputs / "2017-02-03").is_dir() and not (outputs / "2017-02-03").is_symlink()
+    refused = generate(base, "--week", "2017-02-01")
+    assert refused.returncode == 2
+    assert "run again with --repair" in refused.stderr and "Traceback" not in refused.stderr
+    repaired = generate(base, "--week", "2017-02-01", "--repair")
+    assert repaired.returncode == 0, repaired.stderr
+    assert "repaired 2017-02-03" in repaired.stdout
+    assert os.readlink(outputs / "2017-02-03") == "archive/2017-02-03/r1"
+    assert (outputs / "latest").is_symlink()
     assert_complete(outputs)
 
 
