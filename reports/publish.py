@@ -30,9 +30,9 @@ from pathlib import Path
 import pandas as pd
 
 from .render import DOWNLOADS, environment, render_html, render_pdf
+from .safetext import neutralise_formula, safe_frame, write_csv  # noqa: F401  the first two lived here before
 from .tables import Report, report_json
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ARCHIVE = "archive"
 MANIFEST = "manifest.json"
 WEEK_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -42,21 +42,6 @@ ATOM = "http://www.w3.org/2005/Atom"
 
 class Busy(Exception):
     """Another run holds the lock."""
-
-
-def neutralise_formula(value):
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(neutralise_formula)
-    return out
 
 
 def download_tables(report: Report) -> dict[str, pd.DataFrame]:
@@ -119,7 +104,7 @@ def build_publication(report: Report, folder: Path, public_base_url: str, manife
                                         encoding="utf-8")
     tables = download_tables(report)
     for name, frame in tables.items():
-        safe_frame(frame).to_csv(folder / name, index=False, encoding="utf-8", lineterminator="\n")
+        write_csv(frame, folder / name)
     write_xlsx(tables, folder / "tables.xlsx", report)
     expected = {name for name, _ in DOWNLOADS} | {"report.html", "report.pdf"}
     written = {p.name for p in folder.iterdir()}
