@@ -11,11 +11,11 @@ Redaction (``Redactor``)
 
     - **A-numbers** (``a_number``): ``A`` followed by 8 or 9 digits, as ICE writes them: ``A209999999``,
       ``A-209999999``, ``A 209-999-999``, ``A#209999999``, ``A# 209 999 999`` (capital A, not inside a word;
-      up to two of ``#``, ``:``, ``-`` (with spaces) between A and the digits; up to 3 spaces or dashes between
-      two digits, as in ``209 - 999 - 999``; not followed by a further digit). Also a number of 8 or 9 digits after a label, any case:
-      ``A-number``, ``A number``, ``A No.``, ``A num``, ``Alien number``, ``Alien registration number``,
-      ``Alien No.`` (optionally followed by ``:`` or ``#``); then only the digits are replaced. Ordinary words
-      are never touched: every match needs 8 or 9 digits.
+      up to two of ``#``, ``:``, ``-`` (with spaces) between A and the digits; up to 3 spaces or dashes
+      between two digits, as in ``209 - 999 - 999``; not followed by a further digit). Also 8 or 9 digits
+      after a label, any case: ``A-number``, ``A number``, ``A No.``, ``A num``, ``Alien number``, ``Alien
+      registration number``, ``Alien No.`` (then ``:`` or ``#`` allowed); then only the digits are
+      replaced. Ordinary words are never touched: every match needs 8 or 9 digits.
     - **Dates of birth** (``date_of_birth``): a date within 40 characters (same line, no ``;``) after a cue, or
       at most 5 characters (``(``, ``,``, spaces) before one. Cues, any case, whole words: ``DOB``, ``D.O.B.``,
       ``D O B``, ``date of birth``, ``birth date``, ``birthdate``, ``born``. Dates: ``1990-01-02``,
@@ -58,12 +58,17 @@ Disclosure control
     conservation at every node. A total the table does not print is an edge that is always withheld. Given
     the published cells, another table with non-negative integer cells that differs in a withheld cell exists
     if and only if that cell lies on a cycle of the residual graph of the withheld cells (forward along an
-    edge: the cell goes up by one; backward: it goes down by one, allowed only if it is at least 1). For each
-    primary cell in table order, ``suppress`` finds the cheapest such cycle by Dijkstra's algorithm over all
-    cells, where an already withheld cell costs nothing and a published one costs, in this order of priority:
-    being the grand total, being a total, being zero, its value, and one per cell; it then withholds the
-    cells of that cycle. Every cell on the cycle is then protected, and withholding more cells never removes
-    a cycle, so one pass protects every withheld cell. Deterministic: ties go to table order.
+    edge: the cell goes up by one; backward: it goes down by one, allowed only if it is at least 1): moving
+    one unit round the cycle keeps every total right and every cell a non-negative integer, and conversely
+    the difference of two such tables is a circulation, which splits into such cycles. For each primary
+    cell in table order, ``suppress`` finds the cheapest cycle through it over all cells, where a withheld
+    cell costs nothing and a published one costs, in this order of priority: being the grand total, being a
+    total, being zero, its value, and one per cell (so the smallest non-zero cells inside the table are
+    preferred); it then withholds the cells of that cycle. Every cell on the cycle is then protected, and
+    withholding more cells never removes a cycle, so one pass protects every withheld cell; a final check
+    confirms it. The search is Dijkstra's algorithm on the few column nodes, the best row between each
+    pair of columns found at once with numpy (about 1 s for a 1,000-row table). Deterministic: ties go to
+    table order. It is a heuristic for the fewest cells (the optimum is NP-hard); the protection is exact.
 
     What it does not cover: other columns derived from the counts (a decline rate, a rate per 100,000, an
     "issued before the week" subset, a median) and the same figure printed in another table or in the
@@ -71,8 +76,6 @@ Disclosure control
 """
 from __future__ import annotations
 
-import datetime as dt
-import heapq
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -109,7 +112,7 @@ _DATE = (
 )
 _CUE = _NOT_AFTER_ALNUM + r"(?:d\.?[ ]?o\.?[ ]?b\.?|date[ \t]+of[ \t]+birth|birth[ \t]*date|born)" \
     + r"(?:(?<=\.)|" + _NOT_BEFORE_ALNUM + ")"
-_DOB_AFTER_CUE = re.compile(r"(?i)" + _CUE + r"[^\n;]{0,40}?(?P<date>" + _DATE + ")")
+_DOB_AFTER_CUE = re.compile(r"(?i)" + _CUE + r"[^\r\n;]{0,40}?(?P<date>" + _DATE + ")")
 _DOB_BEFORE_CUE = re.compile(r"(?i)(?P<date>" + _DATE + r")[ \t(,\[:\-]{0,5}" + _CUE)
 
 _TOKEN = re.compile(r"[^\W_]+")
@@ -320,15 +323,6 @@ class Suppression:
     display: pd.DataFrame  # the table with withheld figures replaced by "[c]"
 
 
-@dataclass(frozen=True)
-class _Edge:
-    tail: int
-    head: int
-    value: int
-    cell: tuple[int, int] | None  # (row, column) position in the table; None: a total it does not print
-    level: int  # 0 interior cell, 1 row or column total, 2 grand total: what suppressing it costs first
-
-
 def suppress(table: pd.DataFrame, count_columns: Sequence[str], min_cell: int | None, *,
              total_row: Hashable | None = None, total_column: str | None = None,
              forced: pd.DataFrame | None = None) -> Suppression:
@@ -343,29 +337,149 @@ def suppress(table: pd.DataFrame, count_columns: Sequence[str], min_cell: int | 
     Raises ValueError when counts are not non-negative integers or a total is not the sum of its cells: the
     guarantee rests on the additivity being exact."""
     count_columns = list(count_columns)
-    edges, nodes = _table_graph(table, count_columns, total_row, total_column)
+    graph, positions = _table_graph(table, count_columns, total_row, total_column)
     wanted = _forced_cells(table, forced, count_columns, total_column)
     threshold = min_cell or 0
-    primary = [k for k, e in enumerate(edges)
-               if e.cell is not None and (1 <= e.value < threshold or e.cell in wanted)]
-    withheld = [e.cell is None for e in edges]  # totals the table does not print are never published
-    for k in primary:
-        withheld[k] = True
+    primary = [figure for figure, cell in positions.items()
+               if 1 <= graph.values[figure] < threshold or cell in wanted]
     if primary:
-        weights = _cost_weights(edges)
-        adjacency = _adjacency(edges, nodes)
-        for k in primary:
-            for g in _cheapest_cycle(k, edges, adjacency, withheld, weights):
-                withheld[g] = True
-        unprotected = [edges[k].cell for k in range(len(edges))
-                       if withheld[k] and edges[k].cell is not None
-                       and not _protected(k, edges, adjacency, withheld)]
+        graph.withhold(primary)
+        for figure in primary:
+            graph.withhold(graph.cheapest_cycle(*figure)[1])
+        unprotected = [positions[figure] for figure in positions
+                       if graph.withheld[figure] and graph.cheapest_cycle(*figure)[0] != 0]
         assert not unprotected, f"secondary suppression left {unprotected} recoverable"
-    return _result(table, edges, withheld, set(primary))
+    return _result(table, graph, positions, set(primary))
+
+
+class _Graph:
+    """A table as a circulation on a complete bipartite graph (module docstring).
+
+    Row side: the table's rows k = 0..r-1 and the total row r. Column side: the count columns a = 0..c-1 and
+    the total column c. Between every row-side k and column-side a there is exactly one figure: a cell, a row
+    total (k, c), a column total (r, a) or the grand total (r, c). Its two residual arcs are kept as costs in
+    two matrices indexed [k, a]: ``up`` for the arc k → a and ``down`` for the arc a → k. The arc that raises
+    the figure is k → a for a cell and the grand total, a → k for a row or column total; the arc that lowers
+    it exists only when the figure is at least 1. An arc costs 0 once its figure is withheld, else the
+    figure's cost; a missing arc costs ``inf``."""
+
+    def __init__(self, values: np.ndarray, printed: np.ndarray):
+        r, c = values.shape[0] - 1, values.shape[1] - 1
+        self.values = values
+        level = np.zeros(values.shape, dtype=np.int64)
+        level[r, :] = 1
+        level[:, c] = 1
+        level[r, c] = 2
+        raises_up = level != 1  # cells and the grand total go up along k → a; totals along a → k
+        positive = values >= 1
+        self.up_exists = raises_up | positive
+        self.down_exists = ~raises_up | positive
+        cost, self.inf = _costs(values, level)
+        self.withheld = ~printed  # a total the table does not print is never published
+        self.up = np.where(self.up_exists & ~self.withheld, cost, 0)
+        self.down = np.where(self.down_exists & ~self.withheld, cost, 0)
+        self.up[~self.up_exists] = self.inf
+        self.down[~self.down_exists] = self.inf
+
+    def withhold(self, figures) -> None:
+        for figure in figures:
+            self.withheld[figure] = True
+            if self.up_exists[figure]:
+                self.up[figure] = 0
+            if self.down_exists[figure]:
+                self.down[figure] = 0
+
+    def cheapest_cycle(self, k0: int, a0: int) -> tuple[int, list[tuple[int, int]]]:
+        """(cost, figures) of the cheapest cycle through figure (k0, a0): the figures to withhold so that it
+        can go up or down by one with every printed total still right. Cost 0: it already can."""
+        # The rest of a simple cycle through (k0, a0) is a path between column-side nodes whose steps
+        # a → k → b pass through row-side nodes k other than k0. The cheapest k for every (a, b) is found at
+        # once; Dijkstra then runs on the c + 1 column-side nodes only.
+        through = self.down[:, :, None] + self.up[:, None, :]  # [k, a, b]: a → k → b
+        through[k0] = 2 * self.inf
+        step, via = through.min(axis=0), through.argmin(axis=0)
+        options = []
+        if self.up_exists[k0, a0]:  # k0 → a0, back by a0 ⇝ b → k0
+            start = np.full(len(step), self.inf, dtype=self.up.dtype)
+            start[a0] = 0
+            dist, parent = _dijkstra(start, step, self.inf)
+            cost, b = min((dist[b] + self.down[k0, b], b) for b in range(len(step)) if b != a0)
+            if cost < self.inf:
+                options.append((cost, 0, _walk(a0, b, parent, via) + [("k", k0)]))
+        if self.down_exists[k0, a0]:  # a0 → k0, back by k0 → a ⇝ a0
+            start = self.up[k0].copy()
+            start[a0] = self.inf
+            dist, parent = _dijkstra(start, step, self.inf)
+            if dist[a0] < self.inf:
+                root = a0
+                while parent[root] >= 0:
+                    root = parent[root]
+                options.append((dist[a0], 1, [("k", k0)] + _walk(root, a0, parent, via)))
+        assert options, "every figure lies on a cycle through the totals"
+        cost, _, walk = min(options, key=lambda option: option[:2])
+        walk = _without_loops(walk)
+        figures = [(x[1], y[1]) if x[0] == "k" else (y[1], x[1]) for x, y in zip(walk, walk[1:])]
+        return int(cost), figures
+
+
+def _costs(values: np.ndarray, level: np.ndarray):
+    """Integer costs that order cycles lexicographically by: grand total withheld, totals withheld, zeros
+    withheld, sum of the values withheld, figures withheld (a simple cycle has at most 2 (c + 2) figures)."""
+    longest = 2 * values.shape[1] + 2
+    largest = int(values.max(initial=0))
+    w_value = longest + 1
+    w_zero = longest * (largest * w_value + 1) + 1
+    w_total = (longest + 1) * w_zero
+    w_grand = (longest + 1) * w_total
+    inf = 4 * (longest + 1) * w_grand
+    exact = object if 2 * inf >= 2 ** 62 else np.int64  # Python integers past int64: slower, still exact
+    weights = np.where(level == 2, w_grand, np.where(level == 1, w_total, 0)).astype(exact)
+    cost = weights + np.where(values == 0, w_zero, 0).astype(exact) + values.astype(exact) * w_value + 1
+    return cost, (inf if exact is object else np.int64(inf))
+
+
+def _dijkstra(start: np.ndarray, step: np.ndarray, inf):
+    """Shortest distances over a small dense graph from several sources (``start``: the cost of starting at
+    each node); ties go to the lowest node. Returns (distances, parents; -1 at a source)."""
+    size = len(start)
+    dist, parent, done = list(start), [-1] * size, [False] * size
+    for _ in range(size):
+        node = min((d, n) for n, d in enumerate(dist) if not done[n])[1]
+        if dist[node] >= inf:
+            break
+        done[node] = True
+        for b in range(size):
+            if not done[b] and dist[node] + step[node, b] < dist[b]:
+                dist[b], parent[b] = dist[node] + step[node, b], node
+    return dist, parent
+
+
+def _walk(source: int, target: int, parent: list, via: np.ndarray) -> list:
+    """The nodes from column-side ``source`` to ``target`` along the parents, row-side nodes between."""
+    chain = [target]
+    while chain[-1] != source:
+        chain.append(parent[chain[-1]])
+    chain.reverse()
+    walk = [("a", chain[0])]
+    for a, b in zip(chain, chain[1:]):
+        walk += [("k", int(via[a, b])), ("a", b)]
+    return walk
+
+
+def _without_loops(walk: list) -> list:
+    """The walk with every return to a node cut out (one row-side node may serve two steps): a simple path
+    over a subset of its arcs, so no dearer, and still closing the cycle."""
+    out: list = []
+    for node in walk:
+        if node in out:
+            del out[out.index(node) + 1:]
+        else:
+            out.append(node)
+    return out
 
 
 def _table_graph(table: pd.DataFrame, count_columns: list, total_row, total_column):
-    """The table as a circulation (module docstring): edges in table order, and the number of nodes."""
+    """(the graph, {figure (k, a): its (row, column) position in the table}) for every printed figure."""
     if not table.index.is_unique or not table.columns.is_unique:
         raise ValueError("suppress needs unique row labels and column names")
     missing = [c for c in count_columns + ([total_column] if total_column is not None else [])
@@ -384,7 +498,7 @@ def _table_graph(table: pd.DataFrame, count_columns: list, total_row, total_colu
     values = _counts(figures[rows, :len(columns)])
     r, c = values.shape
     if r == 0 or c == 0:
-        return [], 0
+        return _Graph(np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1), dtype=bool)), {}
     row_sums, column_sums, grand = values.sum(axis=1), values.sum(axis=0), int(values.sum())
     if tc is not None:
         _check_totals(table, figures[rows, c], row_sums, [(i, tc) for i in rows])
@@ -392,19 +506,19 @@ def _table_graph(table: pd.DataFrame, count_columns: list, total_row, total_colu
         _check_totals(table, figures[tr, :c], column_sums, [(tr, j) for j in columns])
     if tr is not None and tc is not None:
         _check_totals(table, figures[[tr], c], np.array([grand]), [(tr, tc)])
-    # nodes: rows 0..r-1, the total row r, columns r+1..r+c, the total column r+c+1
-    total_row_node, total_column_node = r, r + c + 1
-    edges = []
-    for i, row in enumerate(rows):
-        for j, column in enumerate(columns):
-            edges.append(_Edge(i, r + 1 + j, int(values[i, j]), (row, column), 0))
-        edges.append(_Edge(total_column_node, i, int(row_sums[i]), (row, tc) if tc is not None else None, 1))
-    for j, column in enumerate(columns):
-        edges.append(_Edge(r + 1 + j, total_row_node, int(column_sums[j]),
-                           (tr, column) if tr is not None else None, 1))
-    edges.append(_Edge(total_row_node, total_column_node, grand,
-                       (tr, tc) if tr is not None and tc is not None else None, 2))
-    return edges, r + c + 2
+    extended = np.zeros((r + 1, c + 1), dtype=np.int64)
+    extended[:r, :c], extended[:r, c], extended[r, :c], extended[r, c] = values, row_sums, column_sums, grand
+    positions = {(i, j): (row, column) for i, row in enumerate(rows) for j, column in enumerate(columns)}
+    if tc is not None:
+        positions.update({(i, c): (row, tc) for i, row in enumerate(rows)})
+    if tr is not None:
+        positions.update({(r, j): (tr, column) for j, column in enumerate(columns)})
+    if tr is not None and tc is not None:
+        positions[(r, c)] = (tr, tc)
+    printed = np.zeros(extended.shape, dtype=bool)
+    for figure in positions:
+        printed[figure] = True
+    return _Graph(extended, printed), positions
 
 
 def _counts(values: np.ndarray) -> np.ndarray:
@@ -439,96 +553,12 @@ def _forced_cells(table, forced, count_columns, total_column) -> set:
     return cells
 
 
-def _cost_weights(edges) -> tuple[int, int, int, int]:
-    """Integer weights that make cost comparison lexicographic: (grand total, totals, zeros, value, cells)."""
-    n = len(edges)
-    w_value = n + 1
-    w_zero = (sum(e.value for e in edges) + 1) * w_value
-    w_total = (n + 1) * w_zero
-    w_grand = (n + 1) * w_total
-    return w_value, w_zero, w_total, w_grand
-
-
-def _cost(edge: _Edge, weights) -> int:
-    w_value, w_zero, w_total, w_grand = weights
-    level = (w_grand if edge.level == 2 else w_total if edge.level == 1 else 0)
-    return level + (w_zero if edge.value == 0 else 0) + edge.value * w_value + 1
-
-
-def _adjacency(edges, nodes) -> list[list[tuple[int, int, bool]]]:
-    """Residual arcs out of each node: (edge, next node, forward). Forward: the cell could go up by one;
-    backward: down by one, only if it is at least 1."""
-    arcs = [[] for _ in range(nodes)]
-    for k, e in enumerate(edges):
-        arcs[e.tail].append((k, e.head, True))
-        if e.value >= 1:
-            arcs[e.head].append((k, e.tail, False))
-    return arcs
-
-
-def _cheapest_cycle(k, edges, adjacency, withheld, weights) -> list[int]:
-    """The cells to withhold (besides k) so that k lies on a residual cycle, as cheaply as possible."""
-    edge = edges[k]
-    options = [_cheapest_path(edge.head, edge.tail, k, adjacency, withheld, edges, weights)]  # k goes up
-    if edge.value >= 1:  # k goes down
-        options.append(_cheapest_path(edge.tail, edge.head, k, adjacency, withheld, edges, weights))
-    found = [o for o in options if o is not None]
-    assert found, "every cell lies on a cycle through the totals"
-    return min(found, key=lambda o: o[0])[1]
-
-
-def _cheapest_path(source, target, excluded, adjacency, withheld, edges, weights):
-    """Dijkstra from source to target over residual arcs, not using edge ``excluded``; (cost, edges)."""
-    best = {source: 0}
-    previous: dict[int, tuple[int, int]] = {}
-    heap = [(0, source)]
-    done = set()
-    while heap:
-        cost, node = heapq.heappop(heap)
-        if node in done:
-            continue
-        done.add(node)
-        if node == target:
-            path, at = [], target
-            while at != source:
-                k, at = previous[at]
-                path.append(k)
-            return cost, path
-        for k, nxt, _ in adjacency[node]:
-            if k == excluded or nxt in done:
-                continue
-            step = cost + (0 if withheld[k] else _cost(edges[k], weights))
-            if step < best.get(nxt, step + 1):
-                best[nxt] = step
-                previous[nxt] = (k, node)
-                heapq.heappush(heap, (step, nxt))
-    return None
-
-
-def _protected(k, edges, adjacency, withheld) -> bool:
-    """Does withheld cell k lie on a residual cycle of withheld cells (so it has another possible value)?"""
-    edge = edges[k]
-    ends = [(edge.head, edge.tail)] + ([(edge.tail, edge.head)] if edge.value >= 1 else [])
-    for source, target in ends:
-        seen, stack = {source}, [source]
-        while stack:
-            node = stack.pop()
-            if node == target:
-                return True
-            for g, nxt, _ in adjacency[node]:
-                if g != k and withheld[g] and nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-    return False
-
-
-def _result(table, edges, withheld, primary) -> Suppression:
+def _result(table, graph: _Graph, positions: dict, primary: set) -> Suppression:
     mask = np.zeros(table.shape, dtype=bool)
     primary_mask = np.zeros(table.shape, dtype=bool)
-    for k, e in enumerate(edges):
-        if e.cell is not None and withheld[k]:
-            mask[e.cell] = True
-            primary_mask[e.cell] = k in primary
+    for figure, cell in positions.items():
+        mask[cell] = graph.withheld[figure]
+        primary_mask[cell] = figure in primary
     display = table.copy()
     for j in np.flatnonzero(mask.any(axis=0)):
         shown = display.iloc[:, j].to_numpy(dtype=object, copy=True)

@@ -404,7 +404,7 @@ def count_tables(draw):
     return make_table(values, draw(st.booleans()), draw(st.booleans()))
 
 
-@settings(max_examples=200, deadline=None, database=None)
+@settings(max_examples=150, deadline=None, database=None)
 @given(count_tables(), st.sampled_from([2, 3, 4, 5, 10]), st.data())
 def test_no_withheld_cell_can_be_recovered(table, min_cell, data):
     counts, total_row, total_column = structure(table)
@@ -499,3 +499,24 @@ def test_inconsistent_tables_are_refused(change, message):
     table = change(make_table([[1, 2], [0, 3]], total_row=True, total_column=True).drop(columns="label"))
     with pytest.raises(ValueError, match=message):
         suppress(table, ["c0", "c1"], 3, total_row="Total", total_column="total")
+
+
+def test_a_larger_table_of_jurisdictions():
+    rng = np.random.default_rng(2017)
+    values = rng.integers(0, 9, size=(40, 4))
+    values[rng.random(values.shape) < 0.35] = 0
+    table = make_table(values, total_row=True, total_column=True)
+    counts, total_row, total_column = structure(table)
+    result = suppress(table, counts, 5, total_row=total_row, total_column=total_column)
+    small = table[counts + [total_column]].apply(lambda s: (s >= 1) & (s < 5))
+    assert (result.mask[counts + [total_column]] | ~small).all().all()
+    assert determined_cells(table, result.mask) == []
+    assert not result.mask.loc["Total"].any()  # interior cells were enough
+
+
+def test_huge_counts_keep_exact_costs():
+    table = make_table([[1, 10 ** 15], [2, 3 * 10 ** 14]], total_row=True, total_column=True)
+    counts, total_row, total_column = structure(table)
+    result = suppress(table, counts, 3, total_row=total_row, total_column=total_column)
+    assert result.mask.loc["r0", "c0"] and result.mask.loc["r1", "c0"]
+    assert determined_cells(table, result.mask) == []
