@@ -15,6 +15,7 @@ import pandas as pd
 from . import attribution, ingest, join, validate
 from .errors import ERROR, WARNING, Problem
 from .reference import Counties, load_counties
+from .safetext import write_csv
 from .wording import counted
 
 RECORD_KINDS = ("detainers", "charges", "facilities", "policies", "corrections")
@@ -168,7 +169,7 @@ def write_staff_reports(dataset: Dataset, staff_dir: Path, now: dt.datetime) -> 
                                      "message", "help"])
     problems["row"] = problems["row"].astype("Int64")  # "12", not "12.0", when some problems have no row
     def csv_writer(frame):
-        return lambda path: frame.to_csv(path, index=False, encoding="utf-8-sig")
+        return lambda path: write_csv(frame, path, bom=True)
 
     outputs = [("problems.csv", csv_writer(problems)), ("reconciliation.csv", csv_writer(dataset.reconciliation)),
                ("changes.csv", csv_writer(dataset.changes)),

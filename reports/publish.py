@@ -26,31 +26,17 @@ from . import faults
 from .archive import ARCHIVE, MANIFEST, STAGING_PREFIX, Revision, archive_dir
 from .atomic import fsync_dir, fsync_tree, sha256_file, symlink_atomic, write_atomic
 from .render import DOWNLOADS, render_html, render_pdf
+from .safetext import csv_text
 from .tables import Report, report_json
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # report.json keys that change with every edition or with the publisher's settings, not with the data
 EDITION_KEYS = ("published", "revision", "first_published", "earlier_revisions", "revision_changes",
                 "revision_reasons", "revision_downloads", "title", "agency")
 
 
-def neutralise_formula(value):
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(neutralise_formula)
-    return out
-
-
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return safe_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """A download exactly as published (text made safe for spreadsheets: ``safetext``)."""
+    return csv_text(frame).encode("utf-8")
 
 
 def download_tables(report: Report) -> dict[str, pd.DataFrame]:
