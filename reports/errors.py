@@ -63,6 +63,8 @@ CATALOGUE: dict[str, Code] = {
         Code("W402", WARNING, "facilities without a county", "See facility-attribution.xlsx in the staff folder (facilities without a county come first) and copy the right county into a facilities sheet."),
         Code("E404", ERROR, "correction does not match a detainer", "Check the Detainer ID: it must be the ID of a detainer in the inputs that is counted (not a row with an error)."),
         Code("W403", WARNING, "whole-county correction matches no detainer", "Nothing to do if it concerns detainers not yet in the inputs; otherwise check its County FIPS and Facility."),
+        # publication
+        Code("W502", WARNING, "personal data removed from published text", "The cell holds what looks like an A-number, a date of birth or a subject or detainer ID: it is published as [redacted]. Delete it from the source cell if it does not belong there."),
     )
 }
 

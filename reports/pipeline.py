@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import attribution, ingest, join, validate
+from . import attribution, ingest, join, redaction, validate
 from .errors import ERROR, WARNING, Problem
 from .reference import Counties, load_counties
 from .safetext import write_csv
@@ -103,6 +103,8 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None) -> Dataset:
         return table.column_label(field_name) if table and field_name in table.columns else field_name
 
     frames = {kind: join.combine(sheets, kind) for kind in RECORD_KINDS}
+    frames, redacted = redaction.redact_published_text(frames, label)
+    problems += redacted
     changes = join.resolve_duplicates(frames["detainers"], problems, label)
     staff_map, frames["facilities"] = attribution.staff_facilities(frames["facilities"], problems, label)
     before_corrections = attribution.assign_jurisdictions(frames["detainers"], staff_map, counties)["county_fips"]

@@ -298,7 +298,7 @@ def week_ending(dates: pd.Series, week_start: int) -> pd.Series:
     ``week_start``: 0 = Monday … 5 = Saturday), as ``datetime.date``; missing dates stay missing (NaT).
     Accepts dates, datetimes or ISO strings."""
     stamps = pd.to_datetime(pd.Series(dates, copy=True), format="ISO8601").dt.normalize()
-    days_to_end = (week_start + 6 - stamps.dt.weekday) % 7
+    days_to_end = (week_start + 6 - stamps.dt.day_of_week) % 7
     return (stamps + pd.to_timedelta(days_to_end, unit="D")).dt.date
 
 

@@ -15,7 +15,8 @@ Template context (``REPORT_CONTEXT``; StrictUndefined makes a missing key an err
     jurisdiction_count, top_n, min_rate_base, week_start_day,
     computed_caveats, standing_caveats, data_notes (lists of sentences),
     downloads (list of {file, description}), chart_data_uri (data: URL of the SVG chart),
-    css (the stylesheet text), link_base ("" in HTML; the public URL of the week's folder in the PDF).
+    css (the stylesheet text), link_base ("" in HTML; the public URL of the week's folder in the PDF),
+    detail_dates ("week" or "exact": how table 3b gives dates), top_code_below (citizenship top-coding threshold).
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ REPORT_CONTEXT = (
     "summary", "issued_rows", "declines_rows",
     "detail_rows", "detail_truncated", "charges_rows", "category_rows", "policy_rows", "trend_rows",
     "jurisdiction_count", "top_n", "min_rate_base", "week_start_day", "computed_caveats", "standing_caveats",
-    "data_notes", "downloads", "chart_data_uri", "css", "link_base",
+    "data_notes", "downloads", "chart_data_uri", "css", "link_base", "detail_dates", "top_code_below",
 )
 
 
@@ -188,8 +189,10 @@ def context(report: Report, link_base: str, for_pdf: bool = False) -> dict:
         "downloads": [{"file": f, "description": d} for f, d in DOWNLOADS],
         "chart_data_uri": "data:image/svg+xml;base64," + base64.b64encode(chart).decode("ascii"),
         "css": stylesheet(for_pdf), "link_base": link_base,
+        "detail_dates": report.settings.row_level_dates, "top_code_below": report.settings.top_code_citizenship_below,
     }
-    assert set(values) == set(REPORT_CONTEXT)
+    if set(values) != set(REPORT_CONTEXT):
+        raise RuntimeError(f"template context differs from REPORT_CONTEXT: {sorted(set(values) ^ set(REPORT_CONTEXT))}")
     return values
 
 

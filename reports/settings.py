@@ -41,6 +41,10 @@ class Settings:
     trend_weeks: int = 12
     public_base_url: str = "https://example.org/detainer-reports/"
     standing_caveats: tuple[str, ...] = STANDING_CAVEATS
+    # disclosure control (README, "Privacy and disclosure control")
+    row_level_dates: str = "week"  # row-level downloads give the week of each date, not the day ("exact": the day)
+    top_code_citizenship_below: int = 3  # in row-level tables, citizenships seen fewer times become "Other"
+    min_cell: int = 0  # 0: exact counts; n >= 2: counts 1..n-1 are shown as [c], with secondary suppression
 
     @property
     def week_start_index(self) -> int:
@@ -57,6 +61,12 @@ DESCRIPTIONS = {
     "trend_weeks": "How many weeks the trend chart and table cover.",
     "public_base_url": "Where outputs/ is served; used for absolute links.",
     "standing_caveats": "The caveats printed in every report (a list of sentences).",
+    "row_level_dates": "Dates in row-level downloads and in the list of declines: 'week' (the last day of its "
+                       "week) or 'exact' (the day).",
+    "top_code_citizenship_below": "In row-level downloads, a citizenship seen fewer times than this in the "
+                                  "table is shown as 'Other' (0 or 1: never).",
+    "min_cell": "0: every count exact (as the DDOR published). 2 or more: counts from 1 to min_cell - 1 are "
+                "shown as [c], with further cells withheld so none can be worked out from the totals.",
 }
 
 
@@ -86,6 +96,10 @@ def load_settings(path: Path | None) -> Settings:
     settings = Settings(**values)
     if settings.week_start not in WEEKDAYS:
         raise SettingsError(f"{path}: week_start must be one of {', '.join(WEEKDAYS)}")
+    if settings.row_level_dates not in ("week", "exact"):
+        raise SettingsError(f"{path}: row_level_dates must be 'week' or 'exact'")
+    if settings.min_cell < 0 or settings.min_cell == 1 or settings.top_code_citizenship_below < 0:
+        raise SettingsError(f"{path}: min_cell must be 0 (off) or at least 2; top_code_citizenship_below at least 0")
     if settings.top_jurisdictions < 1 or settings.trend_weeks < 1 or settings.min_rate_base < 1:
         raise SettingsError(f"{path}: top_jurisdictions, trend_weeks and min_rate_base must be at least 1")
     return settings

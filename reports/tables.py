@@ -18,6 +18,7 @@ from .reference import Counties
 from .schema import CHARGE_STATUSES, OUTCOMES
 from .settings import Settings
 from .attribution import method_counts
+from .disclosure import row_level
 from .wording import counted
 
 NOT_DETERMINED = "Jurisdiction not determined"
@@ -441,10 +442,11 @@ def build_report(dataset: Dataset, week: Week, settings: Settings, counties: Cou
         corrections=corrections, responses=responses,
         jurisdictions=jurisdictions, issued_table=issued_table(jurisdictions, settings),
         declines_by_jurisdiction=declines_by_jurisdiction(declines, week, counties),
-        declines_detail=declines_detail(declines, week, counties), issued_detail=issued_detail(issued, counties),
+        declines_detail=row_level(declines_detail(declines, week, counties), settings),
+        issued_detail=row_level(issued_detail(issued, counties), settings),
         charges_by_jurisdiction=charges_by_jurisdiction(week_charges, cumulative, counties),
         charges_by_category=charges_by_category(week_charges, cumulative),
-        charges_detail=charges_detail(cumulative, week, counties), policies=policies,
+        charges_detail=row_level(charges_detail(cumulative, week, counties), settings), policies=policies,
         trend=trend_table(detainers, week, settings.trend_weeks), caveats=caveats,
         data_notes=list(dataset.notes))
 

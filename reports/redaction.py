@@ -1,0 +1,53 @@
+"""Free text published as written, made safe before anything is built from it.
+
+The columns below reach the public as staff typed them (a conviction, a charge, a lift reason, a policy,
+a correction note). Each value is cleaned of control characters (``safetext.clean_text``) and scanned for
+personal data (``privacy.Redactor``): A-numbers, dates of birth, and any value of the inputs' ID columns.
+What is found is replaced by ``[redacted]`` in every later stage, public and staff alike, and each cell is
+listed for staff as a warning (W502) by file, sheet, row and column, never by the value it held.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .errors import Problem
+from .privacy import Redactor
+from .safetext import clean_text
+
+PUBLISHED_TEXT = {
+    "detainers": ("facility", "city", "most_serious_conviction", "outcome_detail"),
+    "charges": ("charge", "charge_category", "arresting_agency"),
+    "policies": ("jurisdiction", "aor", "policy", "criteria", "source"),
+    "corrections": ("jurisdiction", "facility", "what_was_wrong", "correct_value", "correct_display", "note"),
+}
+IDENTIFIER_COLUMNS = ("subject_id", "detainer_id")
+KIND_WORDS = {"a_number": "an A-number", "date_of_birth": "a date of birth", "identifier": "a subject or detainer ID"}
+
+
+def redact_published_text(frames: dict[str, pd.DataFrame], label=lambda row, field: field
+                          ) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """New frames whose published text columns are cleaned and redacted, and a W502 per redacted cell."""
+    redactor = Redactor.from_columns(frames.values(), IDENTIFIER_COLUMNS)
+    out, problems = dict(frames), []
+    for kind, columns in PUBLISHED_TEXT.items():
+        frame = frames.get(kind)
+        if frame is None or frame.empty:
+            continue
+        present = [c for c in columns if c in frame.columns]
+        replaced = {}
+        for column in present:
+            results = {value: redactor.redact(clean_text(value)) for value in frame[column].dropna().unique()
+                       if isinstance(value, str)}
+            if all(text == value for value, (text, _) in results.items()):
+                continue
+            replaced[column] = frame[column].map(lambda v: results[v][0] if isinstance(v, str) else v)
+            found = {value: findings for value, (_, findings) in results.items() if findings}
+            for index in frame.index[frame[column].isin(list(found))]:
+                row = frame.loc[index]
+                kinds = sorted({KIND_WORDS.get(f.kind, f.kind) for f in found[row[column]]})
+                problems.append(Problem("W502", row["source_file"], row["source_sheet"], int(row["source_row"]),
+                                        label(row, column), "", f"{' and '.join(kinds)} in this cell "
+                                        f"{'is' if len(kinds) == 1 else 'are'} published as [redacted]"))
+        if replaced:
+            out[kind] = frame.assign(**replaced)
+    return out, problems
