@@ -18,7 +18,7 @@ import click
 from .errors import CATALOGUE
 from .job import EXIT_BUSY, EXIT_INTERNAL, EXIT_RENDER_FAILED, EXIT_USAGE, run_job
 from .options import OPTIONS, RunOptions
-from .pipeline import format_reconciliation
+from .pipeline import format_reconciliation, format_value_mapping
 from .publish import Busy
 from .render import RenderError
 from .settings import SettingsError
@@ -58,6 +58,8 @@ def _command(**kwargs):
     """
     if kwargs.get("week") and kwargs.get("all_weeks"):
         raise click.UsageError("--week and --all cannot be used together")
+    if kwargs.get("allow_empty_week") and not kwargs.get("week"):
+        raise click.UsageError("--allow-empty-week applies only to a week given with --week")
     options = RunOptions(**{k: v for k, v in kwargs.items() if v is not None and v is not False})
     sys.exit(run(options))
 
@@ -104,6 +106,10 @@ def run(options: RunOptions) -> int:
             click.echo("Reconciliation (rows read = used + excluded):")
             for line in format_reconciliation(dataset.reconciliation):
                 click.echo(line)
+            if len(dataset.value_mapping):
+                click.echo("How values were counted (each distinct text, its rows, what it was counted as):")
+                for line in format_value_mapping(dataset.value_mapping, countries_in_full=False):
+                    click.echo(line)
         for problem in dataset.errors:
             click.echo(problem.line(), err=True)
         _report_warnings(dataset.warnings, everything=options.check or options.verbose)

@@ -4,6 +4,7 @@ No printing here: the CLI turns the returned ``JobResult`` into messages and an 
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -14,14 +15,16 @@ from typing import Callable
 import pandas as pd
 
 from . import ingest, revisions
+from .errors import Problem
 from .options import PROJECT_ROOT, RunOptions
 from .period import Week, latest_complete_week, week_containing, weeks_with_data
 from .pipeline import Dataset, load_inputs, write_staff_reports
 from .publish import (current_is_sample, publish_revision, published_week_names, recover, retire_sample_editions,
                       revisions as week_revisions, run_lock, sha256_file, write_atomic, write_index_and_feed)
 from .reference import load_counties
-from .settings import Settings, load_settings
-from .tables import Report, build_report, report_json
+from .sample import CREATED as SAMPLE_CREATED
+from .settings import EXAMPLE_BASE_URL, Settings, load_settings
+from .tables import Report, build_report, report_json, week_has_data
 
 EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE, EXIT_RENDER_FAILED, EXIT_BUSY, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
 STATE_FILE = "last-run.json"  # in the staff folder: what the last successful run was made from
@@ -56,8 +59,10 @@ def choose_weeks(dataset: Dataset, options: RunOptions, week_start: int, publish
     days = data_days(dataset)
     if options.week:
         return [week_containing(options.week, week_start)]
-    weeks = set(weeks_with_data(days, week_start)) if options.all_weeks else set()
-    latest = latest_complete_week(days, week_start, options.now.date())
+    today = options.now.date()
+    # --all: every week with data that has ended (never a week still running, nor one after the last data)
+    weeks = {w for w in weeks_with_data(days, week_start) if w.end < today} if options.all_weeks else set()
+    latest = latest_complete_week(days, week_start, today)
     if latest:
         weeks.add(latest)
     for name in published:
@@ -80,7 +85,13 @@ def code_fingerprint() -> str:
 
 def input_hashes(inputs: Path) -> dict[str, str]:
     files, _ = ingest.find_input_files(inputs)
-    return {p.relative_to(inputs).as_posix(): sha256_file(p) for p in files}
+    hashes = {}
+    for path in files:
+        try:
+            hashes[path.relative_to(inputs).as_posix()] = sha256_file(path)
+        except OSError:  # reported by the ingest as E106; the fingerprint must not stop the run
+            hashes[path.relative_to(inputs).as_posix()] = "unreadable"
+    return hashes
 
 
 def run_fingerprint(options: RunOptions, inputs: Path, settings_path: Path, week_start: int) -> dict:
@@ -106,8 +117,10 @@ def _last_state(staff: Path) -> dict | None:
 
 def run_job(options: RunOptions, progress: Callable[[str], None] = lambda message: None) -> JobResult:
     settings = load_settings(options.settings)  # SettingsError is a usage error, raised to the CLI
+    # "today" and the publication date are the configured time zone's, not UTC's
+    options = dataclasses.replace(options, now=settings.local(options.now))
     if options.check:
-        dataset = load_inputs(options.inputs)
+        dataset = load_inputs(options.inputs, settings=settings, today=options.now.date())
         staff_files = write_staff_reports(dataset, options.staff, options.now)
         counts = f"{len(dataset.errors)} error(s), {len(dataset.warnings)} warning(s)"
         return JobResult(EXIT_INPUT_ERRORS if dataset.errors else EXIT_OK,
@@ -132,13 +145,26 @@ def _publish(options: RunOptions, settings: Settings, progress) -> JobResult:
         return JobResult(EXIT_OK, "Nothing changed since the last run (same inputs, settings and software); "
                                   "nothing published.", None, sample)
     progress("Reading inputs")
-    dataset = load_inputs(inputs)
+    # the sample is data as of the day it was made: a clock set earlier must not make its dates "future"
+    today = max(options.now.date(), SAMPLE_CREATED.date()) if sample else options.now.date()
+    dataset = load_inputs(inputs, settings=settings, today=today)
+    if not sample and settings.public_base_url == EXAMPLE_BASE_URL:
+        dataset.problems.append(Problem("W501", str(options.settings.name), message=(
+            f"the report links to {EXAMPLE_BASE_URL}; set public_base_url to where outputs/ is served")))
     staff_files = write_staff_reports(dataset, options.staff, options.now)
     counts = f"{len(dataset.errors)} error(s), {len(dataset.warnings)} warning(s)"
     if dataset.errors:
         return JobResult(EXIT_INPUT_ERRORS, f"{len(dataset.files)} file(s) checked, nothing published: {counts}. "
                                             f"Staff report: {options.staff / 'check-report.txt'}",
                          dataset, sample, [], staff_files)
+    if options.week and not options.allow_empty_week:
+        week = week_containing(options.week, settings.week_start_index)
+        if not week_has_data(dataset, week):
+            return JobResult(EXIT_INPUT_ERRORS, f"No detainer data were received for the week {week.label()}: "
+                                                "refusing to publish an edition of zeros as if they were counted; "
+                                                "nothing published. If that is intended, run again with "
+                                                "--allow-empty-week: page 1 will say that no data were received.",
+                             dataset, sample, [], staff_files)
     retired = [] if sample else retire_sample_editions(options.outputs)
     counties = load_counties()
     published, unchanged = [], []

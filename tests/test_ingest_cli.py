@@ -11,7 +11,8 @@ import pytest
 
 from ingest_helpers import FIXTURES, PROJECT, copy_case, parse_reasons, run_check, snapshot
 
-STAFF_FILES = {"problems.csv", "reconciliation.csv", "changes.csv", "unmapped-facilities.xlsx", "check-report.txt"}
+STAFF_FILES = {"problems.csv", "reconciliation.csv", "changes.csv", "unmapped-facilities.xlsx", "check-report.txt",
+               "value-mapping.csv"}
 
 
 @pytest.fixture
