@@ -295,7 +295,8 @@ def decode_csv_bytes(data: bytes) -> str:
             try:
                 text = data.decode("cp1252")
             except UnicodeDecodeError as exc:
-                raise BadEncoding(f"neither UTF-8 nor Windows-1252 (byte {exc.start})") from exc
+                raise BadEncoding(f"wrong encoding: neither UTF-8, UTF-16 nor Windows-1252 text "
+                                  f"(byte {exc.start})") from exc
     if "\x00" in text:
         raise BadEncoding("wrong encoding: the text holds NUL characters, so it is not UTF-8, UTF-16 or "
                           "Windows-1252 text (a binary file, or another encoding)")

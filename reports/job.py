@@ -23,7 +23,7 @@ from .publish import (current_is_sample, publish_revision, published_week_names,
                       revisions as week_revisions, run_lock, sha256_file, write_atomic, write_index_and_feed)
 from .reference import load_counties
 from .sample import CREATED as SAMPLE_CREATED
-from .settings import EXAMPLE_BASE_URL, Settings, load_settings
+from .settings import Settings, load_settings
 from .tables import Report, build_report, report_json, week_has_data
 
 EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE, EXIT_RENDER_FAILED, EXIT_BUSY, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
@@ -148,9 +148,9 @@ def _publish(options: RunOptions, settings: Settings, progress) -> JobResult:
     # the sample is data as of the day it was made: a clock set earlier must not make its dates "future"
     today = max(options.now.date(), SAMPLE_CREATED.date()) if sample else options.now.date()
     dataset = load_inputs(inputs, settings=settings, today=today)
-    if not sample and settings.public_base_url == EXAMPLE_BASE_URL:
+    if not sample and settings.links_to_example_site:
         dataset.problems.append(Problem("W501", str(options.settings.name), message=(
-            f"the report links to {EXAMPLE_BASE_URL}; set public_base_url to where outputs/ is served")))
+            f"the report links to {settings.public_base_url}; set public_base_url to where outputs/ is served")))
     staff_files = write_staff_reports(dataset, options.staff, options.now)
     counts = f"{len(dataset.errors)} error(s), {len(dataset.warnings)} warning(s)"
     if dataset.errors:

@@ -5,12 +5,14 @@ The defaults below are the documentation: README lists them from ``DEFAULTS``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
+import urllib.parse
 import zoneinfo
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from .schema import KINDS, OUTCOMES, alias_targets, normalise_header
+from .schema import KINDS, OUTCOMES, alias_targets
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DATE_ORDERS = ("month-first", "day-first")
@@ -57,6 +59,12 @@ class Settings:
     @property
     def week_start_index(self) -> int:
         return WEEKDAYS.index(self.week_start)
+
+    @property
+    def links_to_example_site(self) -> bool:
+        """Is public_base_url still the documentation's example address (example.org, .com or .net)?"""
+        host = urllib.parse.urlparse(self.public_base_url).hostname or ""
+        return re.search(r"(^|\.)example\.(org|com|net)$", host) is not None
 
     @property
     def day_first(self) -> bool:

@@ -359,7 +359,7 @@ def _date_order_problem(column, raw: list, parsed: dict, table: SheetTable, rule
     every slash date of the column is then uncertain, and none is counted (state column-error)."""
     if column.type not in DATE_TYPES:
         return None
-    other, own = slash_date_order(parsed, rules.day_first)
+    other, own = slash_date_order(dict.fromkeys(raw), rules.day_first)  # in the order of the rows
     if not other:
         return None
     for value in (*other, *own):
@@ -534,7 +534,8 @@ def _check_detainer_dates(table, frame, problems, row_errors, notes):
         problems.append(Problem("E307", file=table.file, sheet=table.sheet, row=table.record_rows[i], column=label,
                                 value=decided[i].date().isoformat(),
                                 message=f"issued {issued[i].date().isoformat()}"))
-    undated = (frame["outcome"] == "declined") & decided.isna() & issued.notna()
+    counted = ~pd.Series(row_errors, index=frame.index)  # a row with an error is reported already
+    undated = (frame["outcome"] == "declined") & decided.isna() & issued.notna() & counted
     for i in undated[undated].index:
         problems.append(Problem("W303", file=table.file, sheet=table.sheet, row=table.record_rows[i], column=label))
     if undated.any():
