@@ -74,6 +74,9 @@ class SheetTable:
     excluded: dict[int, str]  # spreadsheet row -> reason (blank, total, note)
     formula_gaps: frozenset = frozenset()  # (row index, column index): formula cells with no saved value
     error_rows: frozenset = frozenset()  # spreadsheet rows not counted: under a merged data cell (E203)
+    # (spreadsheet row, field) -> "month" or "year": a date cell whose number format shows no day (Excel turns
+    # "February 2017" typed into a cell into 1 Feb 2017 shown as Feb-17); only for descriptive date columns
+    cell_precisions: dict = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
@@ -705,3 +708,38 @@ def _single_text_cell(row: list) -> bool:
 
 def file_fingerprint(rel: str) -> str:
     return hashlib.sha1(rel.encode("utf-8")).hexdigest()[:8]
+
+
+def add_cell_precisions(table: SheetTable, path: Path, fields: list[str]) -> None:
+    """Read the number formats of a workbook's descriptive date columns (a policy's Date Enacted, As Of):
+    a date shown without its day was typed as a month or a year, and is kept at that precision."""
+    import openpyxl
+
+    columns = {table.columns[f]: f for f in fields if f in table.columns}
+    if not columns or not table.record_rows:
+        return
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = workbook[table.sheet]
+        rows = sheet.iter_rows(min_row=table.header_row + 1, max_row=max(table.record_rows),
+                               min_col=min(columns) + 1, max_col=max(columns) + 1)
+        for offset, row in enumerate(rows):
+            for cell in row:
+                index = getattr(cell, "column", None)
+                if index is None or index - 1 not in columns:
+                    continue
+                precision = format_precision(getattr(cell, "number_format", None))
+                if precision:
+                    table.cell_precisions[(table.header_row + 1 + offset, columns[index - 1])] = precision
+    finally:
+        workbook.close()
+
+
+def format_precision(number_format: str | None) -> str | None:
+    """"month" for a date format without a day (mmm-yy, mmmm yyyy), "year" for yyyy; else None."""
+    if not number_format:
+        return None
+    code = re.sub(r'"[^"]*"|\[[^]]*\]|\\.', "", number_format.lower())
+    if "y" not in code or "d" in code:
+        return None
+    return "month" if "m" in code else "year"

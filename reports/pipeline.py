@@ -15,7 +15,7 @@ import pandas as pd
 from . import ingest, join, validate
 from .errors import ERROR, WARNING, Problem
 from .reference import Counties, load_counties
-from .schema import layouts_with_aliases
+from .schema import KINDS, layouts_with_aliases
 from .settings import DEFAULTS, Settings
 from .wording import counted
 
@@ -101,6 +101,9 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
                                   if not all(ingest.is_blank(c) for c in row)]
                 continue
             tables[(table.file, table.sheet)] = table
+            partial_dates = [c.field for c in KINDS[table.kind].columns if c.type == "partial_date"]
+            if partial_dates and rel.lower().endswith(tuple(ingest.SPREADSHEET_SUFFIXES)):
+                ingest.add_cell_precisions(table, inputs_dir / rel, partial_dates)
             sheet_rows.append({"file": rel, "sheet": raw.sheet, "kind": table.kind, "layout": table.layout.name})
             checked = validate.validate_sheet(table, counties, rules)
             problems += checked.problems

@@ -378,6 +378,19 @@ def _date_order_problem(column, raw: list, parsed: dict, table: SheetTable, rule
                    message)
 
 
+def _cell_precisions(table: SheetTable, field_name: str, raw: list, values: list) -> list:
+    """A real date in a cell formatted without its day (Feb-17) was typed as a month: keep it a month."""
+    if not table.cell_precisions:
+        return values
+    out = list(values)
+    for i, row_number in enumerate(table.record_rows):
+        precision = table.cell_precisions.get((row_number, field_name))
+        if precision and out[i] and isinstance(raw[i], (dt.date, dt.datetime)):
+            first = out[i][0].replace(day=1) if precision == MONTH else out[i][0].replace(month=1, day=1)
+            out[i] = (first, precision)
+    return out
+
+
 def _rows_text(rows: list[int], shown: int = 5) -> str:
     listed = ", ".join(str(r) for r in rows[:shown]) + (" …" if len(rows) > shown else "")
     return f"row {listed}" if len(rows) == 1 else f"{len(rows):,} rows ({listed})"
@@ -460,6 +473,7 @@ def validate_sheet(table: SheetTable, counties: Counties, rules: ReadRules = DEF
                 problems.append(Problem(code, row=table.record_rows[i], column=label,
                                         value=display(raw[i]), message=result, **where))
         if column.type == "partial_date":
+            values = _cell_precisions(table, column.field, raw, values)
             frame[f"{column.field}_precision"] = pd.Series([v[1] if v else None for v in values], dtype=object)
             values = [v[0] if v else None for v in values]
         frame[column.field] = pd.Series(values, dtype=object)

@@ -190,3 +190,23 @@ def test_dates_after_the_day_of_the_run_are_errors_naming_the_row(tmp_path):
     ]
     assert dataset.problems[1].message == "the run's date is 2017-02-05"
     assert sorted(used_by_id(dataset)) == ["A2"]
+
+
+def test_a_month_typed_into_excel_stays_a_month(tmp_path):
+    """Excel turns "February 2017" typed into a cell into the date 1 February 2017, shown as Feb-17: the cell's
+    format says it is a month, so no day is invented."""
+    inputs = _inputs(tmp_path)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Policies"
+    ws.append(["Jurisdiction", "State", "Date Enacted", "Policy", "Criteria for Honoring Detainer", "As Of"])
+    ws.append(["Travis County", "TX", dt.datetime(2017, 2, 1), "Policy", "Warrant", dt.datetime(2017, 1, 1)])
+    ws.append(["Harris County", "TX", dt.datetime(2017, 2, 3), "Policy", "Warrant", None])
+    ws["C2"].number_format, ws["F2"].number_format, ws["C3"].number_format = "mmm-yy", "yyyy", "yyyy-mm-dd"
+    wb.save(inputs / "policies.xlsx")
+    dataset = load_inputs(inputs)
+    assert dataset.problems == []
+    got = {r.jurisdiction: (r.date_enacted, r.date_enacted_precision, r.as_of_precision)
+           for r in dataset.used("policies").itertuples()}
+    assert got == {"Travis County": (day("2017-02-01"), "month", "year"),
+                   "Harris County": (day("2017-02-03"), "day", None)}
