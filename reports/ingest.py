@@ -28,6 +28,7 @@ SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm"}
 ODS_SUFFIXES = {".ods"}
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}  # delimited text: comma, tab (Excel's "Unicode Text"), semicolon, pipe
 READ_SUFFIXES = SPREADSHEET_SUFFIXES | ODS_SUFFIXES | TEXT_SUFFIXES
+OTHER_SPREADSHEETS = {".xlsb", ".numbers", ".fods", ".xltx", ".xltm", ".ots"}
 HEADER_SEARCH_ROWS = 30
 # A real 100 MB ICE export inflates to roughly 1 GB of XML; far beyond that, or a
 # member that inflates more than MAX_RATIO times, is treated as a zip bomb.
@@ -149,6 +150,8 @@ def _unread_reason(path: Path, rel: str) -> Problem | None:
         return None
     if suffix == ".xls":
         return Problem("E101", rel, message="old .xls format; save it as .xlsx")
+    if suffix in OTHER_SPREADSHEETS:  # a table that may hold records: an error, never a file quietly skipped
+        return Problem("E101", rel, message=f"{suffix} spreadsheets are not read; save it as .xlsx")
     return Problem("W101", rel, message=f"{suffix or 'no extension'} files are not read")
 
 
@@ -348,13 +351,17 @@ def read_csv(path: Path, rel: str) -> tuple[list[RawSheet], list[Problem]]:
     text = decode_csv_bytes(path.read_bytes())
     delimiter = choose_delimiter(text, "," if path.suffix.lower() == ".csv" else "\t")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, line = [], 0  # line: the last line of the last row read whole
     try:
-        rows = [row for row in reader]
+        for row in reader:
+            rows.append(row)
+            line = reader.line_num
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
-            raise CellTooLong(f"line {reader.line_num + 1:,} has a cell longer than {csv.field_size_limit():,} "
-                              "characters (a quote that is never closed, or not a table)") from None
-        raise UnreadableFile(f"not a readable delimited text file (line {reader.line_num:,}: {exc})") from None
+            raise CellTooLong(f"the row starting on line {line + 1:,} has a cell longer than "
+                              f"{csv.field_size_limit():,} characters (a quote that is never closed, or not a "
+                              "table)") from None
+        raise UnreadableFile(f"not a readable delimited text file (line {line + 1:,}: {exc})") from None
     return [RawSheet(rel, "", rows, path.stat().st_mtime)], []
 
 
@@ -561,10 +568,11 @@ def _missing_columns_problem(sheet: RawSheet, row_index: int, layout: Layout, ma
     header = sheet.rows[row_index]
     used = {i for indexes in matched.values() for i in indexes}
     unmatched = {i: str(header[i]).strip() for i in range(len(header)) if i not in used and not is_blank(header[i])}
-    described = "" if layout.name.endswith("(project template)") else f" ({layout.name})"
+    template = layout.name.endswith("(project template)")
+    described = "" if template else f" ({layout.name})"
     parts, found_labels = [], []
     for field_name in missing:
-        name = _canonical_name(layout, field_name)
+        name = _canonical_name(layout, field_name) if template else layout.headers[field_name][0]
         index = _similar_header(unmatched, (name, *layout.headers.get(field_name, ())))
         if index is None:
             parts.append(f"no {name!r} column")
@@ -691,14 +699,21 @@ def _merged_data_cells(sheet: RawSheet, record_rows: set[int], columns: dict[str
         first_column = by_index[min(c for _, c in covered)]
         top_left = sheet.rows[r0][c0] if r0 < len(sheet.rows) and c0 < len(sheet.rows[r0]) else ""
         affected = sorted({r for r in range(r0 + 1, r1 + 2) if r in record_rows})
+        blank = sorted({r for r, _ in covered})
         rows.update(affected)
         problems.append(Problem("E203", sheet.file, sheet.sheet, r0 + 1,
                                 f"{column_letter(columns[first_column])} ({headers[first_column]})",
                                 "" if is_blank(top_left) else str(top_left).strip(), message=(
-                                    f"cells {span} are merged: only row {r0 + 1} holds the value, so "
-                                    f"{'row' if len(affected) == 1 else 'rows'} "
-                                    f"{', '.join(str(r) for r in affected)} cannot be counted")))
+                                    f"cells {span} are merged: the value is in row {r0 + 1} only, so "
+                                    f"{_row_list(blank, 'would read')} as blank; "
+                                    f"{_row_list(affected, 'are', 'is')} not counted")))
     return problems, frozenset(rows)
+
+
+def _row_list(rows: list[int], verb: str, singular_verb: str | None = None) -> str:
+    if len(rows) == 1:
+        return f"row {rows[0]} {singular_verb or verb}"
+    return f"rows {', '.join(str(r) for r in rows)} {verb}"
 
 
 def _single_text_cell(row: list) -> bool:

@@ -116,8 +116,10 @@ def test_a_workbook_with_a_csv_name_and_an_old_xls_with_an_xlsx_name(tmp_path):
     inputs = _inputs(tmp_path)
     write_ods(inputs / "renamed.csv", {"Detainers": [HEADER, *ROWS]})
     (inputs / "old.xlsx").write_bytes(ingest.OLE_MAGIC + b"\0" * 1024)
+    (inputs / "binary.xlsb").write_bytes(b"PK\x03\x04")
     dataset = load_inputs(inputs)
-    assert problem_keys(dataset) == [("E101", "old.xlsx", "", None, "", ""), ("E101", "renamed.csv", "", None, "", "")]
+    assert problem_keys(dataset) == [("E101", "binary.xlsb", "", None, "", ""), ("E101", "old.xlsx", "", None, "", ""),
+                                     ("E101", "renamed.csv", "", None, "", "")]
     messages = {p.file: p.message for p in dataset.problems}
     assert "a zipped spreadsheet" in messages["renamed.csv"]
     assert "Excel 97-2003" in messages["old.xlsx"]
@@ -141,7 +143,8 @@ def test_a_cell_over_the_csv_field_limit_is_a_clear_error(tmp_path):
                                        encoding="utf-8")
     dataset = load_inputs(inputs)
     assert problem_keys(dataset) == [("E110", "broken.csv", "", None, "", "")]
-    assert f"longer than {csv.field_size_limit():,} characters" in dataset.problems[0].message
+    assert dataset.problems[0].message.startswith(
+        f"the row starting on line 4 has a cell longer than {csv.field_size_limit():,} characters")
 
 
 def test_a_file_over_the_size_limit_is_not_read(tmp_path):

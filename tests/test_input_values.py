@@ -98,7 +98,8 @@ def test_an_outcome_merged_over_four_rows_is_an_error_naming_the_range(tmp_path)
     wb.save(inputs / "merged.xlsx")
     dataset = load_inputs(inputs)
     assert problem_keys(dataset) == [("E203", "merged.xlsx", "Detainers", 3, "F (Outcome)", "declined")]
-    assert dataset.problems[0].message.startswith("cells F3:F6 are merged")
+    assert dataset.problems[0].message == ("cells F3:F6 are merged: the value is in row 3 only, so rows 4, 5, 6 "
+                                           "would read as blank; rows 3, 4, 5, 6 are not counted")
     assert {r: row_at(dataset.detainers, "merged.xlsx", r).row_status for r in range(3, 8)} == {
         3: "error", 4: "error", 5: "error", 6: "error", 7: "used"}
     assert list(dataset.used("detainers")["outcome"]) == ["declined"]  # never three pending detainers
