@@ -195,7 +195,7 @@ def context(report: Report, link_base: str, for_pdf: bool = False) -> dict:
         "response_rows": rows(report.responses) if report.responses is not None else [],
         "response_fips": set(report.responses["county_fips"]) if report.responses is not None else set(),
         "trend_rows": _marked(rows(report.trend), revised, revisions.TREND, "week_end"),
-        "jurisdiction_count": len(report.jurisdictions),
+        "jurisdiction_count": int((report.jurisdictions["fips"] != "").sum()),  # not "not determined"
         "top_n": report.settings.top_jurisdictions, "min_rate_base": report.settings.min_rate_base,
         "week_start_day": WEEKDAYS[report.settings.week_start_index].capitalize(),
         "computed_caveats": report.caveats, "standing_caveats": list(report.settings.standing_caveats),
