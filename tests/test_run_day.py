@@ -6,12 +6,14 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
 from reports import cli, revisions
 from reports.job import run_job
 from reports.options import RunOptions
+from reports.settings import SettingsError, load_settings
 
 UTC = dt.timezone.utc
 DETAINERS = ("Detainer ID,Facility,State,County FIPS,Date Issued,Outcome,Outcome Date\n"
@@ -123,3 +125,13 @@ def test_the_example_base_url_is_warned_about_on_a_real_data_run(tmp_path, capsy
     assert code == 0
     assert "W501" not in capsys.readouterr().err
     assert "W501" not in (base / "staff" / "check-report.txt").read_text()
+
+
+def test_bad_time_zone_and_date_order_settings_are_usage_errors(tmp_path):
+    path = tmp_path / "settings.toml"
+    for text, message in [('time_zone = "Eastern"\n', "time_zone 'Eastern' is not a known time zone"),
+                          ('date_order = "european"\n', "date_order must be one of month-first, day-first"),
+                          ("max_input_bytes = 0\n", "max_input_bytes must be at least 1")]:
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(SettingsError, match=message):
+            load_settings(path)
