@@ -19,7 +19,7 @@ from .errors import CATALOGUE
 from .exceptions import EXIT_INTERNAL, Busy, EnvironmentProblem, Interrupted, RenderError, ReportsError
 from .job import run_job
 from .options import OPTIONS, RunOptions
-from .pipeline import format_attribution, format_reconciliation
+from .pipeline import format_attribution, format_reconciliation, format_value_mapping
 
 WARNING_EXAMPLES = 3  # without --verbose, warnings are summarised per code with a few examples
 
@@ -56,6 +56,8 @@ def _command(**kwargs):
     """
     if kwargs.get("week") and kwargs.get("all_weeks"):
         raise click.UsageError("--week and --all cannot be used together")
+    if kwargs.get("allow_empty_week") and not kwargs.get("week"):
+        raise click.UsageError("--allow-empty-week applies only to a week given with --week")
     options = RunOptions(**{k: v for k, v in kwargs.items() if v is not None and v is not False})
     sys.exit(run(options))
 
@@ -97,6 +99,10 @@ def run(options: RunOptions) -> int:
             click.echo("Reconciliation (rows read = used + excluded):")
             for line in format_reconciliation(dataset.reconciliation):
                 click.echo(line)
+            if len(dataset.value_mapping):
+                click.echo("How values were counted (each distinct text, its rows, what it was counted as):")
+                for line in format_value_mapping(dataset.value_mapping, countries_in_full=False):
+                    click.echo(line)
             for line in format_attribution(dataset):
                 click.echo(line)
         for problem in dataset.errors:

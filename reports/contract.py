@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import CATALOGUE, ERROR
 from .options import PROJECT_ROOT
-from .schema import KINDS, LAYOUTS
+from .schema import ICE_LIFT_REASONS, KINDS, LAYOUTS, OUTCOME_WORDS
 
 TEMPLATES_DIR = PROJECT_ROOT / "docs" / "spreadsheet-templates"
 
@@ -34,6 +34,16 @@ def contract_markdown() -> str:
         headers = "; ".join(f"{KINDS[layout.kind].column(f).name} ← {' / '.join(h)}"
                             for f, h in layout.headers.items())
         out.append(f"| {layout.name} | {layout.kind} | {headers} |")
+    out.append("")
+    out.append("#### Outcome vocabulary\n")
+    out.append("The Outcome column is a closed vocabulary, matched ignoring case, spaces and punctuation: "
+               f"{', '.join(OUTCOME_WORDS)} (and blank = pending), or an ICE lift reason below. Any other text is "
+               "an error (E313) naming the nearest known values, until it is corrected or mapped in "
+               "`settings.toml` under `[outcomes]`. The reason is kept beside the outcome.\n")
+    out.append("| ICE lift reason | counted as | meaning |")
+    out.append("| --- | --- | --- |")
+    for reason, (outcome, meaning) in ICE_LIFT_REASONS.items():
+        out.append(f"| {reason} | {outcome} | {meaning} |")
     out.append("")
     out.append("#### Error and warning codes\n")
     out.append("| code | kind | meaning | what to do |")

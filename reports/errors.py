@@ -29,7 +29,23 @@ CATALOGUE: dict[str, Code] = {
         Code("E103", ERROR, "text encoding not recognised", "Save the CSV as 'CSV UTF-8' from Excel."),
         Code("E104", ERROR, "formula without a saved result",
              "The file was written by a program and never opened in Excel: open it in Excel and save it."),
-        Code("W101", WARNING, "file not read", "Only .xlsx, .xlsm and .csv files are read; move other files out of the inputs folder."),
+        Code("W101", WARNING, "file not read", "Only .xlsx, .xlsm, .ods, .csv, .tsv and .txt files are read; move other files out of the inputs folder."),
+        Code("E105", ERROR, "file changed while it was read (still being copied)",
+             "Wait until the copy or export has finished, then run again. Nothing was published."),
+        Code("E106", ERROR, "file or folder cannot be opened (permission denied)",
+             "Let the account that runs the report read the file (and list the folder), or move it out of the inputs folder."),
+        Code("E107", ERROR, "not a file that can be read",
+             "A named pipe, device or broken link is in the inputs folder: remove it, or restore the file the link points to."),
+        Code("E108", ERROR, "link leads outside the inputs folder",
+             "Copy the file into the inputs folder instead of linking to it."),
+        Code("E109", ERROR, "file larger than the size limit",
+             "Split the file, or raise max_input_bytes in settings.toml if the file is genuine."),
+        Code("E110", ERROR, "a cell is longer than the CSV reader allows",
+             "The file is probably not a CSV table, or a quote is never closed: open it in Excel and save it again as CSV UTF-8."),
+        Code("E111", ERROR, "workbook is encrypted (password-protected)",
+             "Remove the password and save again (Excel: File > Info > Protect Workbook > Encrypt with Password, clear it)."),
+        Code("W102", WARNING, "identical files",
+             "Delete the extra copy: the files are byte for byte the same."),
         # sheets and headers
         Code("E201", ERROR, "required column missing", "Add the column, or rename the existing one to the name in the template."),
         Code("E202", ERROR, "two columns mean the same thing", "Delete or rename one of the two columns."),
@@ -38,6 +54,8 @@ CATALOGUE: dict[str, Code] = {
         Code("W203", WARNING, "hidden sheet not read", "Unhide the sheet if its rows should be counted."),
         Code("W204", WARNING, "column without a header, ignored", "Give the column a header (merged header cells leave later columns blank)."),
         Code("W205", WARNING, "empty sheet", "Nothing to do if the sheet is meant to be empty."),
+        Code("E203", ERROR, "merged cells in the data",
+             "Unmerge the cells and type the value in every row: a merged cell holds its value in its first row only."),
         # values
         Code("E301", ERROR, "required value missing", "Fill in the cell."),
         Code("E302", ERROR, "date not recognised", "Type the date as YYYY-MM-DD, or format the cell as a date."),
@@ -46,6 +64,14 @@ CATALOGUE: dict[str, Code] = {
         Code("E305", ERROR, "state not recognised", "Use the postal code (PA) or the full name (Pennsylvania)."),
         Code("E306", ERROR, "charge status not recognised", "Use pending, convicted, dismissed or acquitted."),
         Code("E307", ERROR, "outcome date before issue date", "Check both dates of this detainer."),
+        Code("E313", ERROR, "outcome not recognised",
+             "Correct the spelling (the message names the nearest known values), or, for a new ICE lift reason, map it "
+             "in settings.toml: [outcomes] \"The Reason\" = \"other\" (or declined, honored, pending)."),
+        Code("E314", ERROR, "date after the day of the run",
+             "Check the date: no record can be dated after today."),
+        Code("E315", ERROR, "dates in both day/month and month/day order",
+             "Write the dates as YYYY-MM-DD. Slash dates are read month first (US order, 5/6/2017 = May 6) unless "
+             "settings.toml says date_order = \"day-first\"."),
         Code("W301", WARNING, "citizenship not recognised, counted as unknown", "Use a country name, e.g. Mexico."),
         Code("W302", WARNING, "criminality not recognised, counted as unknown", "Use convicted, pending charges or none."),
         Code("W303", WARNING, "declined without an outcome date", "Add the date the detainer was declined; until then the issue date is used."),
@@ -65,6 +91,13 @@ CATALOGUE: dict[str, Code] = {
         Code("W403", WARNING, "whole-county correction matches no detainer", "Nothing to do if it concerns detainers not yet in the inputs; otherwise check its County FIPS and Facility."),
         # publication
         Code("W502", WARNING, "personal data removed from published text", "The cell holds what looks like an A-number, a date of birth or a subject or detainer ID: it is published as [redacted]. Delete it from the source cell if it does not belong there."),
+        Code("W410", WARNING, "update moves an outcome back to pending",
+             "Check the newer file: a detainer recorded as declined, honored or ended in an older file has no outcome in it."),
+        Code("W411", WARNING, "rows repeat earlier rows exactly, in a layout without IDs",
+             "Nothing to do if they are separate detainers (same day, same jail); otherwise delete the repeats."),
+        # settings and publication
+        Code("W501", WARNING, "public_base_url is still the example address",
+             "Set public_base_url in settings.toml to where outputs/ is served: the PDF and the feed link to it."),
     )
 }
 

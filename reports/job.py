@@ -4,6 +4,7 @@ No printing here: the CLI turns the returned ``JobResult`` into messages and an 
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import errno
 import hashlib
@@ -18,19 +19,21 @@ from typing import Callable
 import pandas as pd
 
 from . import faults, ingest, revisions
-from .archive import (LATEST, TreeReport, archived_weeks, current_is_sample, next_revision_number,
-                      published_week_names, reconcile, retire_sample_editions, revisions as week_revisions, run_lock)
+from .archive import (TreeReport, archived_weeks, current_is_sample, next_revision_number, reconcile,
+                      retire_sample_editions, revisions as week_revisions, run_lock)
 from .atomic import sha256_file, write_atomic
 from .catalogue import write_index_and_feed
-from .exceptions import (EXIT_INPUT_ERRORS, EXIT_OK, ClockError, EnvironmentProblem, Interrupted, ReportsError,
-                         UsageError, EXIT_SIGINT, EXIT_SIGTERM)
+from .errors import Problem
+from .exceptions import (EXIT_INPUT_ERRORS, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, ClockError, EnvironmentProblem,
+                         Interrupted, ReportsError, UsageError)
 from .options import PROJECT_ROOT, RunOptions
 from .period import Week, latest_complete_week, week_containing, weeks_with_data
 from .pipeline import Dataset, load_inputs, write_staff_reports
 from .publish import StagedEdition, archived_content, discard, download_changes, public_content, stage_edition, switch
 from .reference import load_counties
+from .sample import CREATED as SAMPLE_CREATED
 from .settings import Settings, load_settings
-from .tables import Report, build_report, report_json
+from .tables import Report, build_report, report_json, week_has_data
 
 STATE_FILE = "last-run.json"  # in the staff folder: what the last successful run was made from
 
@@ -65,6 +68,7 @@ def choose_weeks(dataset: Dataset, options: RunOptions, week_start: int, publish
     if options.week:
         return [week_containing(options.week, week_start)]
     today = options.now.date()
+    # --all: every week with data that has ended (never a week still running, nor one after the last data)
     weeks = {w for w in weeks_with_data(days, week_start) if w.end < today} if options.all_weeks else set()
     latest = latest_complete_week(days, week_start, today)
     if latest:
@@ -89,7 +93,13 @@ def code_fingerprint() -> str:
 
 def input_hashes(inputs: Path) -> dict[str, str]:
     files, _ = ingest.find_input_files(inputs)
-    return {p.relative_to(inputs).as_posix(): sha256_file(p) for p in files}
+    hashes = {}
+    for path in files:
+        try:
+            hashes[path.relative_to(inputs).as_posix()] = sha256_file(path)
+        except OSError:  # reported by the ingest as E106; the fingerprint must not stop the run
+            hashes[path.relative_to(inputs).as_posix()] = "unreadable"
+    return hashes
 
 
 def run_fingerprint(options: RunOptions, inputs: Path, settings_path: Path, week_start: int) -> dict:
@@ -167,11 +177,13 @@ def run_job(options: RunOptions, progress: Callable[[str], None] = lambda messag
     """One run. Raises a ReportsError (with its exit code) when the run cannot go on; input problems are
     returned in the result (exit 1), never raised."""
     settings = load_settings(options.settings)
+    # "today" and the publication date are the configured time zone's, not UTC's
+    options = dataclasses.replace(options, now=settings.local(options.now))
     check_folders(options)
     try:
         with _signals_stop_cleanly():
             if options.check:
-                dataset = load_inputs(options.inputs)
+                dataset = load_inputs(options.inputs, settings=settings, today=options.now.date())
                 staff_files = write_staff_reports(dataset, options.staff, options.now)
                 counts = f"{len(dataset.errors)} error(s), {len(dataset.warnings)} warning(s)"
                 return JobResult(EXIT_INPUT_ERRORS if dataset.errors else EXIT_OK,
@@ -200,7 +212,12 @@ def _publish(options: RunOptions, settings: Settings, progress, tree: TreeReport
         return JobResult(EXIT_OK, "Nothing changed since the last run (same inputs, settings and software); "
                                   "nothing published.", None, sample)
     progress("Reading inputs")
-    dataset = load_inputs(inputs)
+    # the sample is data as of the day it was made: a clock set earlier must not make its dates "future"
+    today = max(options.now.date(), SAMPLE_CREATED.date()) if sample else options.now.date()
+    dataset = load_inputs(inputs, settings=settings, today=today)
+    if not sample and settings.links_to_example_site:
+        dataset.problems.append(Problem("W501", str(options.settings.name), message=(
+            f"the report links to {settings.public_base_url}; set public_base_url to where outputs/ is served")))
     staff_files = write_staff_reports(dataset, options.staff, options.now)
     counts = f"{len(dataset.errors)} error(s), {len(dataset.warnings)} warning(s)"
     if dataset.errors:
@@ -208,6 +225,14 @@ def _publish(options: RunOptions, settings: Settings, progress, tree: TreeReport
         return JobResult(EXIT_INPUT_ERRORS, f"{len(dataset.files)} file(s) checked, nothing published: {counts}. "
                                             f"Staff report: {options.staff / 'check-report.txt'}",
                          dataset, sample, [], staff_files)
+    if options.week and not options.allow_empty_week:
+        week = week_containing(options.week, settings.week_start_index)
+        if not week_has_data(dataset, week):
+            return JobResult(EXIT_INPUT_ERRORS, f"No detainer data were received for the week {week.label()}: "
+                                                "refusing to publish an edition of zeros as if they were counted; "
+                                                "nothing published. If that is intended, run again with "
+                                                "--allow-empty-week: page 1 will say that no data were received.",
+                             dataset, sample, [], staff_files)
     retired = [] if sample else retire_sample_editions(outputs)
     counties = load_counties()
     editions, unchanged = [], []

@@ -7,6 +7,8 @@ row keeps a ``row_status`` ("used" or the reason it was not used).
 """
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
@@ -23,7 +25,9 @@ def combine(sheets: list[ValidatedSheet], kind: str) -> pd.DataFrame:
     frames = [s.frame.assign(_mtime=s.table.mtime) for s in sheets if s.table.kind == kind]
     if not frames:  # no sheet of this kind: an empty frame with the columns and types a sheet would give
         columns = {"source_file": object, "source_sheet": object, "source_row": "int64", "source_layout": object}
-        columns.update({c.field: "datetime64[s]" if c.type == "date" else object for c in KINDS[kind].columns})
+        columns.update({c.field: "datetime64[s]" if c.type in ("date", "partial_date") else object
+                        for c in KINDS[kind].columns})
+        columns.update({f"{c.field}_precision": object for c in KINDS[kind].columns if c.type == "partial_date"})
         if kind == "detainers":
             columns.update({"outcome_detail": object, "outcome_date_source": object})
         if kind == "corrections":
@@ -41,7 +45,10 @@ def _content_columns(frame: pd.DataFrame) -> list[str]:
 def resolve_duplicates(detainers: pd.DataFrame, problems: list[Problem], label=lambda row, field: field) -> pd.DataFrame:
     """Repeated IDs in one file: identical rows count once (warning), differing rows are errors.
 
-    The same ID in several files is an update: the most recently modified file wins.
+    The same ID in several files is an update. Which version wins is decided by the data, never by
+    modification times (copying or unzipping resets them): the file with the later *as-of* date wins
+    (``file_as_of``), and of two with the same as-of date, the one whose name sorts last. An update that
+    takes a recorded outcome back to pending is a warning (W410) listing the detainers.
     Returns the change log (one row per changed field of an updated detainer; staff only).
     """
     content = [c for c in _content_columns(detainers) if c not in ("outcome_date_source",)]
@@ -64,14 +71,17 @@ def resolve_duplicates(detainers: pd.DataFrame, problems: list[Problem], label=l
                 problems.append(Problem("E401", row["source_file"], row["source_sheet"], int(row["source_row"]),
                                         label(row, "detainer_id"), str(row["detainer_id"]), f"rows {rows} share this ID"))
 
-    changes = []
+    changes, backwards = [], {}
     live = detainers[detainers["row_status"] == "used"]
     multi = live[live.groupby("detainer_id")["source_file"].transform("nunique") > 1]
+    as_of = file_as_of(detainers)
     for detainer_id, group in multi.groupby("detainer_id", sort=False):
-        ordered = group.sort_values(["_mtime", "source_file"])
+        ordered = group.assign(_as_of=group["source_file"].map(as_of)).sort_values(["_as_of", "source_file"])
         winner = ordered.iloc[-1]
         for index, row in ordered.iloc[:-1].iterrows():
             detainers.at[index, "row_status"] = f"superseded by {winner.source_file}"
+            if row["outcome"] != "pending" and winner["outcome"] == "pending":
+                backwards.setdefault((winner.source_file, winner.source_sheet), []).append((winner, row))
             for column in content:
                 old, new = row[column], winner[column]
                 if _display(old) != _display(new):
@@ -79,9 +89,39 @@ def resolve_duplicates(detainers: pd.DataFrame, problems: list[Problem], label=l
                         "detainer_id": detainer_id, "field": column, "old_value": _display(old),
                         "new_value": _display(new), "old_file": row["source_file"], "old_row": row["source_row"],
                         "new_file": winner.source_file, "new_row": winner.source_row,
+                        "old_file_as_of": as_of[row["source_file"]].isoformat(),
+                        "new_file_as_of": as_of[winner.source_file].isoformat(),
                     })
-    return pd.DataFrame(changes, columns=["detainer_id", "field", "old_value", "new_value",
-                                          "old_file", "old_row", "new_file", "new_row"])
+    for (file, sheet), pairs in backwards.items():
+        listed = "; ".join(f"{new['detainer_id']} (row {new['source_row']}; {old['outcome']} in "
+                           f"{old['source_file']} row {old['source_row']})" for new, old in pairs[:10])
+        more = f"; and {len(pairs) - 10:,} more (changes.csv)" if len(pairs) > 10 else ""
+        problems.append(Problem("W410", file, sheet, message=(
+            f"{len(pairs):,} {'detainer has' if len(pairs) == 1 else 'detainers have'} no outcome in this file, "
+            f"which is the newest version, but had one in an older file: {listed}{more}")))
+    return pd.DataFrame(changes, columns=["detainer_id", "field", "old_value", "new_value", "old_file", "old_row",
+                                          "new_file", "new_row", "old_file_as_of", "new_file_as_of"])
+
+
+_NAME_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_.]?([01]\d)[-_.]?([0-3]\d)(?!\d)")
+
+
+def file_as_of(detainers: pd.DataFrame) -> dict[str, dt.date]:
+    """Each file's as-of date: the latest of any date in its name (2017-02-10, 20170210) and the latest
+    issue or outcome date of its detainers (rows with an error are not read)."""
+    readable = detainers[detainers["row_status"] != "error"]
+    latest = pd.concat([readable["date_issued"], readable["outcome_date"]]).groupby(
+        pd.concat([readable["source_file"], readable["source_file"]])).max()
+    out = {}
+    for file in detainers["source_file"].unique():
+        days = [d.date() for d in (latest.get(file),) if d is not None and not pd.isna(d)]
+        for m in _NAME_DATE.finditer(file):
+            try:
+                days.append(dt.date(int(m[1]), int(m[2]), int(m[3])))
+            except ValueError:
+                continue
+        out[file] = max(days, default=dt.date.min)
+    return out
 
 
 def _display(value) -> str:

@@ -26,7 +26,9 @@ OPTIONS: tuple[Option, ...] = (
            "problems; publish nothing. Exit 0 when clean, 1 when any error.", kind="flag"),
     Option("week", "--week", "Render the week that contains this date (YYYY-MM-DD) instead of the latest "
            "complete week.", kind="date", metavar="YYYY-MM-DD"),
-    Option("all_weeks", "--all", "Render every week that has data.", kind="flag"),
+    Option("all_weeks", "--all", "Render every week that has data and has ended.", kind="flag"),
+    Option("allow_empty_week", "--allow-empty-week", "With --week: publish the week even though no detainer data "
+           "were received for it; page 1 then says so. Without it such a week is refused (exit 1).", kind="flag"),
     Option("inputs", "--inputs", "Folder of staff spreadsheets (default: inputs/ in the project).", metavar="DIR"),
     Option("outputs", "--outputs", "Public folder the reports are published to (default: outputs/).",
            metavar="DIR"),
@@ -50,6 +52,8 @@ class RunOptions:
     week: dt.date | None = None
     all_weeks: bool = False
     repair: bool = False
+    allow_empty_week: bool = False
     verbose: bool = False
+    # the moment of the run; the run takes "today" from it in the settings' time zone (time_zone)
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     sample_inputs: Path = PROJECT_ROOT / "reports" / "data" / "sample"

@@ -16,6 +16,8 @@ from . import attribution, ingest, join, redaction, validate
 from .errors import ERROR, WARNING, Problem
 from .reference import Counties, load_counties
 from .safetext import write_csv
+from .schema import KINDS, layouts_with_aliases
+from .settings import DEFAULTS, Settings
 from .wording import counted
 
 RECORD_KINDS = ("detainers", "charges", "facilities", "policies", "corrections")
@@ -47,6 +49,8 @@ class Dataset:
     corrections: pd.DataFrame = field(default_factory=lambda: _empty(join.PUBLIC_CORRECTION_COLUMNS))
     responses: pd.DataFrame = field(default_factory=lambda: _empty(join.RESPONSE_COLUMNS))
     correction_log: pd.DataFrame = field(default_factory=lambda: _empty(join.CORRECTION_LOG_COLUMNS))
+    # each distinct Outcome, Criminality and Citizenship text read, its rows and what it was counted as (staff)
+    value_mapping: pd.DataFrame = field(default_factory=lambda: _empty(validate.VALUE_MAPPING_COLUMNS))
 
     @property
     def errors(self) -> list[Problem]:
@@ -61,21 +65,28 @@ class Dataset:
         return frame[frame["row_status"] == "used"]
 
 
-def load_inputs(inputs_dir: Path, counties: Counties | None = None) -> Dataset:
+def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Settings | None = None,
+                today: dt.date | None = None) -> Dataset:
+    """Read, check and join every file in inputs_dir. ``today`` (default: today in the settings' time zone)
+    is the day of the run: no record may be dated after it."""
     counties = counties or load_counties()
+    settings = settings or DEFAULTS
+    rules = validate.ReadRules.from_settings(settings, today or settings.today())
+    layouts = layouts_with_aliases(dict(settings.aliases))
     paths, problems = ingest.find_input_files(inputs_dir)
     sheets: list[validate.ValidatedSheet] = []
     excluded_rows = []
     tables: dict[tuple[str, str], ingest.SheetTable] = {}
     sheet_rows = []  # for the reconciliation: every sheet, recognised or not
-    for path in paths:
-        rel = path.relative_to(inputs_dir).as_posix()
-        raw_sheets, file_problems = ingest.read_file(path, rel)
+    digests: dict[str, str] = {}
+    for rel, raw_sheets, file_problems, digest in ingest.read_inputs(inputs_dir, paths, settings.max_input_bytes):
+        if digest:
+            digests[rel] = digest
         problems += file_problems
         if file_problems and not raw_sheets:
             sheet_rows.append({"file": rel, "sheet": "", "kind": "", "layout": "not read"})
         for raw in raw_sheets:
-            table, sheet_problems = ingest.recognise(raw)
+            table, sheet_problems = ingest.recognise(raw, layouts)
             problems += sheet_problems
             if table is None:
                 if raw.hidden:
@@ -91,16 +102,22 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None) -> Dataset:
                                   if not all(ingest.is_blank(c) for c in row)]
                 continue
             tables[(table.file, table.sheet)] = table
+            partial_dates = [c.field for c in KINDS[table.kind].columns if c.type == "partial_date"]
+            if partial_dates and rel.lower().endswith(tuple(ingest.SPREADSHEET_SUFFIXES)):
+                ingest.add_cell_precisions(table, inputs_dir / rel, partial_dates)
             sheet_rows.append({"file": rel, "sheet": raw.sheet, "kind": table.kind, "layout": table.layout.name})
-            checked = validate.validate_sheet(table, counties)
+            checked = validate.validate_sheet(table, counties, rules)
             problems += checked.problems
             sheets.append(checked)
             excluded_rows += [{"source_file": table.file, "source_sheet": table.sheet, "source_row": row,
                                "row_status": reason} for row, reason in table.excluded.items()]
 
     def label(row, field_name: str) -> str:
+        """The column as staff see it; "" for a field the sheet has no column for (a derived detainer ID)."""
         table = tables.get((row["source_file"], row["source_sheet"]))
-        return table.column_label(field_name) if table and field_name in table.columns else field_name
+        if table is None:
+            return field_name
+        return table.column_label(field_name) if field_name in table.columns else ""
 
     frames = {kind: join.combine(sheets, kind) for kind in RECORD_KINDS}
     frames, redacted = redaction.redact_published_text(frames, label)
@@ -124,6 +141,7 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None) -> Dataset:
             f"{'has' if len(unattributed) == 1 else 'have'} no county; their detainers are counted nationally "
             "as 'jurisdiction not determined'")))
 
+    problems += identical_files(digests, tables)
     notes = [n for s in sheets for n in s.notes]
     frames_out = {"detainers": detainers, "charges": charges,
                   "facilities": frames["facilities"], "policies": frames["policies"]}
@@ -139,7 +157,44 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None) -> Dataset:
                    changes=changes, attribution=review, notes=notes,
                    files=[p.relative_to(inputs_dir).as_posix() for p in paths],
                    correction_rows=frames["corrections"], corrections=corrections, responses=responses,
-                   correction_log=correction_log)
+                   correction_log=correction_log, value_mapping=value_mapping(sheets))
+
+
+def value_mapping(sheets: list[validate.ValidatedSheet]) -> pd.DataFrame:
+    """Every distinct text of the vocabulary columns, over all files: its rows and what it was counted as."""
+    rows = pd.DataFrame([r for s in sheets for r in s.value_mapping], columns=validate.VALUE_MAPPING_COLUMNS)
+    if rows.empty:
+        return rows
+    order = {name: i for i, name in enumerate(("Outcome", "Criminality", "Citizenship"))}
+    mapping = rows.groupby(["kind", "column", "value", "counted_as"], as_index=False)["rows"].sum()
+    mapping["_order"] = mapping["column"].map(order).fillna(len(order))
+    return (mapping.sort_values(["kind", "_order", "counted_as", "rows", "value"],
+                                ascending=[True, True, True, False, True])
+            .drop(columns="_order").reset_index(drop=True))
+
+
+def identical_files(digests: dict[str, str], tables: dict) -> list[Problem]:
+    """W102 for byte-identical files. Detainers with IDs in them are counted once (the copies are the same
+    detainers); rows without IDs (the older FOIA export, charges, policies) are counted once per copy."""
+    by_digest: dict[str, list[str]] = {}
+    for rel, digest in sorted(digests.items()):
+        by_digest.setdefault(digest, []).append(rel)
+    problems = []
+    for files in by_digest.values():
+        if len(files) < 2:
+            continue
+        mine = [t for (file, _), t in tables.items() if file == files[0]]
+        once = all(t.kind == "facilities" or (t.kind == "detainers" and t.layout.identity != "row-content")
+                   for t in mine)
+        if once:
+            counted_how = "their detainers have IDs, so each is counted once"
+        else:
+            counted_how = ("they hold rows without IDs, so those rows are counted once per copy: "
+                           "delete all copies but one")
+        problems.append(Problem("W102", files[0], message=(
+            f"{', '.join(files[1:])} {'is' if len(files) == 2 else 'are'} byte for byte the same file; "
+            f"{counted_how}")))
+    return problems
 
 
 def reconcile(sheets: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
@@ -175,6 +230,7 @@ def write_staff_reports(dataset: Dataset, staff_dir: Path, now: dt.datetime) -> 
 
     outputs = [("problems.csv", csv_writer(problems)), ("reconciliation.csv", csv_writer(dataset.reconciliation)),
                ("changes.csv", csv_writer(dataset.changes)),
+               ("value-mapping.csv", csv_writer(dataset.value_mapping)),
                ("facility-attribution.xlsx", lambda path: write_attribution_workbook(dataset.attribution, path)),
                ("check-report.txt", lambda path: path.write_text(format_check_report(dataset, now), encoding="utf-8"))]
     # The log of corrections applied names detainers, so it is staff only. Written when the inputs hold a
@@ -235,6 +291,10 @@ def format_check_report(dataset: Dataset, now: dt.datetime) -> str:
     lines.append("Reconciliation (rows read = used + excluded):")
     lines += format_reconciliation(dataset.reconciliation)
     lines.append("")
+    if len(dataset.value_mapping):
+        lines.append("How values were counted (each distinct text, its rows, what it was counted as):")
+        lines += format_value_mapping(dataset.value_mapping)
+        lines.append("")
     lines += format_attribution(dataset)
     lines.append("")
     errors, warnings = dataset.errors, dataset.warnings
@@ -277,4 +337,23 @@ def format_reconciliation(reconciliation: pd.DataFrame) -> list[str]:
         reasons = f" ({r.excluded_reasons})" if r.excluded_reasons else ""
         lines.append(f"  {where}: {r.kind}, {r.layout}: {r.rows_read:,} read, {r.used:,} used, "
                      f"{r.excluded:,} excluded{reasons}")
+    return lines
+
+
+def format_value_mapping(mapping: pd.DataFrame, countries_in_full: bool = True) -> list[str]:
+    """The counted-as table: Outcome and Criminality in full; Citizenship in full, or (for the terminal)
+    only its texts that were not recognised, with a count of the others."""
+    lines = []
+    for (kind, column), group in mapping.groupby(["kind", "column"], sort=False):
+        lines.append(f"  {kind}, {column}:")
+        shown = group
+        if column == "Citizenship" and not countries_in_full:
+            shown = group[group["counted_as"].str.startswith("unknown")]
+            rest = group.drop(shown.index)
+            if len(rest):
+                lines.append(f"    {len(rest):,} texts counted as {rest['counted_as'].nunique():,} countries "
+                             f"({int(rest['rows'].sum()):,} rows): see value-mapping.csv")
+        width = max((len(v) for v in shown["value"]), default=0)
+        for r in shown.itertuples(index=False):
+            lines.append(f"    {r.value:<{width}}  {r.rows:>9,}  -> {r.counted_as}")
     return lines

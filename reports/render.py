@@ -16,7 +16,8 @@ Template context (``REPORT_CONTEXT``; StrictUndefined makes a missing key an err
     computed_caveats, standing_caveats, data_notes (lists of sentences),
     downloads (list of {file, description}), chart_data_uri (data: URL of the SVG chart),
     css (the stylesheet text), link_base ("" in HTML; the public URL of the week's folder in the PDF),
-    detail_dates ("week" or "exact": how table 3b gives dates), top_code_below (citizenship top-coding threshold).
+    detail_dates ("week" or "exact": how table 3b gives dates), top_code_below (citizenship top-coding threshold),
+    data_received (False: no detainer data were received for the week; page 1 says so).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import datetime as dt
 import io
 import logging
 import math
+import re
 from pathlib import Path
 
 import jinja2
@@ -46,6 +48,7 @@ REPORT_CONTEXT = (
     "detail_rows", "detail_truncated", "charges_rows", "category_rows", "policy_rows", "trend_rows",
     "jurisdiction_count", "top_n", "min_rate_base", "week_start_day", "computed_caveats", "standing_caveats",
     "data_notes", "downloads", "chart_data_uri", "css", "link_base", "detail_dates", "top_code_below",
+    "data_received",
 )
 
 
@@ -75,6 +78,19 @@ def fmt_isodate(value) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def fmt_partial_date(value) -> str:
+    """A policy date at the precision written: 2017-02-03 as it is, 2017-02 as February 2017, 2017 as 2017."""
+    if _missing(value) or value == "":
+        return "–"
+    m = _MONTH.match(str(value))
+    if m:
+        return f"{dt.date(int(m[1]), int(m[2]), 1):%B %Y}"
+    return fmt_isodate(value)
+
+
 def fmt_longdate(value: dt.date) -> str:
     return f"{value:%B} {value.day}, {value.year}"
 
@@ -92,7 +108,8 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(num=fmt_num, dec=fmt_dec, pct=fmt_pct, isodate=fmt_isodate, longdate=fmt_longdate,
-                       criminality=fmt_criminality, title_unknown=fmt_title_unknown, plural=noun)
+                       criminality=fmt_criminality, title_unknown=fmt_title_unknown, plural=noun,
+                       partial_date=fmt_partial_date)
     return env
 
 
@@ -181,14 +198,14 @@ def context(report: Report, link_base: str, for_pdf: bool = False) -> dict:
         "response_rows": rows(report.responses) if report.responses is not None else [],
         "response_fips": set(report.responses["county_fips"]) if report.responses is not None else set(),
         "trend_rows": _marked(rows(report.trend), revised, revisions.TREND, "week_end"),
-        "jurisdiction_count": len(report.jurisdictions),
+        "jurisdiction_count": int((report.jurisdictions["fips"] != "").sum()),  # not "not determined"
         "top_n": report.settings.top_jurisdictions, "min_rate_base": report.settings.min_rate_base,
         "week_start_day": WEEKDAYS[report.settings.week_start_index].capitalize(),
         "computed_caveats": report.caveats, "standing_caveats": list(report.settings.standing_caveats),
         "data_notes": report.data_notes,
         "downloads": [{"file": f, "description": d} for f, d in DOWNLOADS],
         "chart_data_uri": "data:image/svg+xml;base64," + base64.b64encode(chart).decode("ascii"),
-        "css": stylesheet(for_pdf), "link_base": link_base,
+        "css": stylesheet(for_pdf), "link_base": link_base, "data_received": report.data_received,
         "detail_dates": report.settings.row_level_dates, "top_code_below": report.settings.top_code_citizenship_below,
     }
     if set(values) != set(REPORT_CONTEXT):
@@ -269,6 +286,11 @@ def _project_fetcher():
     return ProjectAssetsFetcher()
 
 
+# WeasyPrint logs these at warning level, but the PDF is right: without the optional HarfBuzz-subset library
+# it subsets fonts with fontTools instead. Every other WeasyPrint warning fails the render.
+HARMLESS_WEASYPRINT_NOTICES = ("Using fontTools instead of HarfBuzz-Subset for font",)
+
+
 class _CollectWarnings(logging.Handler):
     def __init__(self):
         super().__init__(level=logging.WARNING)
@@ -307,6 +329,7 @@ def render_pdf(html: str, published: dt.date) -> bytes:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = previous_epoch
-    if handler.messages:
-        raise RenderError("WeasyPrint warned, so the PDF is not published: " + " | ".join(handler.messages[:5]))
+    warnings = [m for m in handler.messages if not m.startswith(HARMLESS_WEASYPRINT_NOTICES)]
+    if warnings:
+        raise RenderError("WeasyPrint warned, so the PDF is not published: " + " | ".join(warnings[:5]))
     return pdf

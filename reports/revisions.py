@@ -67,7 +67,7 @@ def figure_cells(figures: dict) -> dict[tuple[str, str, str], object]:
                 cells[(table, row, key)] = value
 
     put(SUMMARY, "", figures.get("totals", {}))
-    for row in figures.get("jurisdictions", []):
+    for row in with_undetermined(figures.get("jurisdictions", [])):
         put(ISSUED, jurisdiction_label(row), row, skip=("fips", "name", "state"))
     for row in figures.get("declines_by_jurisdiction", []):
         put(DECLINES, jurisdiction_label(row), row, skip=("fips", "name", "state"))
@@ -82,6 +82,21 @@ def figure_cells(figures: dict) -> dict[tuple[str, str, str], object]:
     if "period" in figures:
         put("Period", "", figures["period"])
     return cells
+
+
+UNDETERMINED_ZEROS = {
+    "fips": None, "name": "Jurisdiction not determined", "state": None, "population": None, "issued": 0,
+    "issued_outcomes": {"honored": 0, "declined": 0, "pending": 0, "other": 0}, "decline_rate_percent": None,
+    "issued_per_100k": None, "declined": 0, "policy_on_file": False,
+}
+
+
+def with_undetermined(jurisdictions: list[dict]) -> list[dict]:
+    """Editions published before report.json always held the "jurisdiction not determined" row left it out
+    when it was all zeros: compare them as if it were there, so that its arrival is not a revision."""
+    if any(row.get("fips") is None for row in jurisdictions):
+        return jurisdictions
+    return [*jurisdictions, UNDETERMINED_ZEROS]
 
 
 def figures_only(report_json: dict) -> dict:

@@ -67,6 +67,7 @@ CHARGE_CATEGORIES = [("Traffic", "Driving with suspended license"), ("Traffic", 
                      ("Drug", "Possession of marijuana"), ("Drug", "Possession of controlled substance"),
                      ("Property", "Shoplifting"), ("Property", "Burglary"), ("Violent", "Assault"),
                      ("Violent", "Robbery"), ("Other", "Failure to appear"), ("Other", "Trespass")]
+MONTH_ONLY_POLICIES = {"41067"}  # Date Enacted written as "August 2023"
 LIFT_OTHER = ["Case Closed", "Lifted", "Transferred", "Prosecutorial Discretion", "Early Release"]
 
 
@@ -89,7 +90,9 @@ def build_rows(seed: int = SEED):
         if policy:
             enacted, text, criteria = policy
             policies.append({"Jurisdiction": f"{county.name} ({county.state} Field Office)", "State": county.state,
-                             "County FIPS": fips, "AOR": f"{county.state} Field Office", "Date Enacted": enacted,
+                             "County FIPS": fips, "AOR": f"{county.state} Field Office",
+                             # policy lists often give only the month: one sample policy is written that way
+                             "Date Enacted": f"{enacted:%B %Y}" if fips in MONTH_ONLY_POLICIES else enacted,
                              "Policy": text, "Criteria for Honoring Detainer": criteria,
                              "Source": "Public statement (synthetic sample)", "As Of": dt.date(2026, 11, 1)})
     unmapped = ("REGIONAL PROCESSING CTR", "RPCX01", "TX")  # left out of the facilities table on purpose
@@ -151,13 +154,16 @@ def build_rows(seed: int = SEED):
                         category, charge = rng.choice(CHARGE_CATEGORIES)
                         status = _weighted(rng, [("pending", 60), ("convicted", 20), ("dismissed", 15),
                                                  ("acquitted", 5)])
+                        linked_id = "" if rng.random() < 0.5 else f"D26-{serial:06d}"
+                        disposed = None if status == "pending" else arrest + dt.timedelta(days=rng.randint(20, 60))
+                        if disposed and disposed > LAST_DAY:  # not disposed yet when the data were extracted
+                            status, disposed = "pending", None
                         charges.append({
-                            "Subject ID": subject, "Detainer ID": "" if rng.random() < 0.5 else f"D26-{serial:06d}",
+                            "Subject ID": subject, "Detainer ID": linked_id,
                             "Arrest Date": arrest.isoformat(), "Offense Date": arrest.isoformat(),
                             "Arresting Agency": f"{county.base_name} County Sheriff", "State": county.state,
                             "County FIPS": fips, "Charge": charge, "Charge Category": category, "Status": status,
-                            "Disposition Date": "" if status == "pending" else
-                            (arrest + dt.timedelta(days=rng.randint(20, 60))).isoformat(),
+                            "Disposition Date": disposed.isoformat() if disposed else "",
                         })
     corrections = _sample_corrections(detainers)
     return detainers, charges, facilities, policies, corrections

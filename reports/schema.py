@@ -7,7 +7,7 @@ written from these tables and a test keeps the two in step.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 def normalise_header(text: object) -> str:
@@ -19,7 +19,9 @@ def normalise_header(text: object) -> str:
 class Column:
     name: str  # canonical name, as staff see it in the templates
     field: str  # snake_case name used in code and in downloads
-    type: str  # text | date | fips | state | outcome | criminality | status | citizenship | correction_type
+    # text | date | partial_date | fips | state | outcome | criminality | status | citizenship | correction_type
+    # ("date" needs the day; "partial_date" may be a month or a year, for descriptive dates such as a policy's)
+    type: str
     required: bool = False
     aliases: tuple[str, ...] = ()
     description: str = ""
@@ -113,11 +115,14 @@ KINDS: dict[str, Kind] = {
             _c("State", "state", "state", required=True),
             _c("County FIPS", "county_fips", "fips", aliases=["FIPS"]),
             _c("AOR", "aor", aliases=["Area of Responsibility"]),
-            _c("Date Enacted", "date_enacted", "date", required=True),
+            _c("Date Enacted", "date_enacted", "partial_date", required=True,
+               description="A day, or a month (February 2017, Sept. 2014, 2/2017, 2017-02) or a year: "
+                           "printed as precise as written."),
             _c("Policy", "policy", required=True),
             _c("Criteria for Honoring Detainer", "criteria", required=True, aliases=["Criteria"]),
             _c("Source", "source"),
-            _c("As Of", "as_of", "date", aliases=["As Of Date"]),
+            _c("As Of", "as_of", "partial_date", aliases=["As Of Date"],
+               description="A day, a month or a year, like Date Enacted."),
         ),
     ),
     "corrections": Kind(
@@ -174,8 +179,10 @@ class Layout:
     ``headers`` maps a kind's field to the header texts that layout uses for it.
     ``identity`` says how a record is identified:
       - ``"column"``: the kind's ID column is in the sheet;
-      - a tuple of fields: a stable ID is derived from those fields (plus an
-        occurrence number when they repeat);
+      - a tuple of fields that do not change between exports: a stable ID is derived
+        from them (a date field with its time of day, where the cell has one); rows
+        sharing them in one file are one record (identical: counted once; different:
+        an error), unless ``identity_tiebreak`` fields tell them apart;
       - ``"row-content"``: no identity at all; the ID is derived from the file
         and the row's content, so identical rows stay separate records and no
         record is ever matched across files.
@@ -186,6 +193,7 @@ class Layout:
     description: str
     headers: dict[str, tuple[str, ...]]
     identity: str | tuple[str, ...] = "column"
+    identity_tiebreak: tuple[str, ...] = ()  # added to the derived ID only where identity fields repeat
     notes: tuple[str, ...] = field(default=())
 
 
@@ -219,9 +227,11 @@ ICE_DETAINER_EXPORT = Layout(
         "most_serious_conviction": ("Most Serious Conviction (MSC) Charge",),
         "detainer_type": ("Detainer Type",),
     },
-    identity=("subject_id", "date_issued", "facility_code", "facility", "detainer_type"),
+    identity=("subject_id", "date_issued"),
+    identity_tiebreak=("facility_code",),
     notes=(
-        "has no detainer ID column: IDs are derived from the subject, prepare date, facility and detainer type",
+        "has no detainer ID column: IDs are derived from the subject identifier and the prepare date and time "
+        "(and the facility code where those repeat), which do not change between exports",
     ),
 )
 
@@ -252,6 +262,29 @@ LAYOUTS: tuple[Layout, ...] = (
 )
 
 
+def alias_targets(column_name: str) -> list[tuple[str, str]]:
+    """(kind, field) of every column whose canonical name or documented alias is ``column_name``."""
+    key = normalise_header(column_name)
+    return [(kind.name, c.field) for kind in KINDS.values() for c in kind.columns
+            if key in {normalise_header(h) for h in (c.name, *c.aliases)}]
+
+
+def layouts_with_aliases(aliases: dict[str, str] | None) -> tuple[Layout, ...]:
+    """LAYOUTS with staff's own header names (settings ``[aliases]``: header -> column name) added to every
+    layout that reads that column."""
+    if not aliases:
+        return LAYOUTS
+    layouts = []
+    for layout in LAYOUTS:
+        headers = dict(layout.headers)
+        for header, column_name in aliases.items():
+            for kind, field_name in alias_targets(column_name):
+                if kind == layout.kind and field_name in headers:
+                    headers[field_name] = (*headers[field_name], header)
+        layouts.append(replace(layout, headers=headers))
+    return tuple(layouts)
+
+
 def layout_required_fields(layout: Layout) -> tuple[str, ...]:
     """Required fields of the layout's kind that the layout can supply.
 
@@ -270,16 +303,50 @@ def layout_required_fields(layout: Layout) -> tuple[str, ...]:
 
 OUTCOMES = ("declined", "honored", "pending", "other")
 
-OUTCOME_VOCABULARY: dict[str, str] = {
+# The Outcome column's own words. A blank outcome is pending (no outcome recorded yet).
+OUTCOME_WORDS: dict[str, str] = {
     "declined": "declined",
-    "detainerdeclinedbylea": "declined",
     "honored": "honored",
     "honoured": "honored",
-    "bookedintodetention": "honored",
     "pending": "pending",
-    "": "pending",
     "other": "other",
 }
+
+# Every ICE lift reason in the real data (the Pennsylvania FOIA extract, 2007-2015, and the ICE export),
+# mapped explicitly; the reason itself is kept beside the outcome. A reason not listed here is an error
+# (E313) until staff map it in settings.toml ([outcomes]); nothing is counted as "other" by default.
+ICE_LIFT_REASONS: dict[str, tuple[str, str]] = {
+    # reason as ICE writes it: (outcome, what it means)
+    "Detainer Declined by LEA": ("declined", "the jail released the person without honoring the detainer"),
+    "Booked into Detention": ("honored", "ICE took custody"),
+    "Case Closed": ("other", "ICE closed the case"),
+    "Lifted": ("other", "ICE lifted the detainer"),
+    "Lifted - Lack of Funds": ("other", "ICE lifted the detainer for lack of funds"),
+    "Lifted - Lack of Space": ("other", "ICE lifted the detainer for lack of detention space"),
+    "Transferred": ("other", "the person was transferred to another agency or facility"),
+    "Prosecutorial Discretion": ("other", "ICE exercised prosecutorial discretion"),
+    "Alien Not Subject to Deportation": ("other", "the person was found not removable"),
+    "United States Citizen Interviewed": ("other", "the person was found to be a US citizen"),
+    "Early Release": ("other", "the person was released early; not recorded by ICE as a decline"),
+    "Died": ("other", "the person died"),
+}
+
+
+def outcome_vocabulary(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Match key (``normalise_value``) -> outcome: the Outcome words, the ICE lift reasons and the texts staff
+    mapped in settings ([outcomes]), which take precedence."""
+    vocabulary = {normalise_value(text): outcome for text, outcome in OUTCOME_WORDS.items()}
+    vocabulary.update({normalise_value(text): outcome for text, (outcome, _) in ICE_LIFT_REASONS.items()})
+    vocabulary.update({normalise_value(text): outcome for text, outcome in (extra or {}).items()})
+    return vocabulary
+
+
+def outcome_texts(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Match key -> the text as staff know it, to suggest the nearest known values."""
+    texts = {normalise_value(t): t for t in (*OUTCOME_WORDS, *ICE_LIFT_REASONS, *(extra or {}))}
+    texts.pop("honoured", None)
+    return texts
+
 
 CRIMINALITY_VOCABULARY: dict[str, str] = {
     "convicted": "convicted",
@@ -318,6 +385,9 @@ def normalise_value(text: object) -> str:
     s = str(text).strip().lower()
     s = re.sub(r"^\d+\s*[-.:)]?\s+(?=\D)", "", s)  # "1 Convicted Criminal" -> "convicted criminal"
     return re.sub(r"[^0-9a-z]", "", s)
+
+
+OUTCOME_VOCABULARY: dict[str, str] = outcome_vocabulary()
 
 
 STATES: dict[str, tuple[str, str]] = {

@@ -19,6 +19,7 @@ from .schema import CHARGE_STATUSES, OUTCOMES
 from .settings import Settings
 from .attribution import method_counts
 from .disclosure import row_level
+from .validate import DAY, format_partial_date
 from .wording import counted
 
 NOT_DETERMINED = "Jurisdiction not determined"
@@ -60,11 +61,18 @@ class Report:
     revision_downloads: list[dict] = field(default_factory=list)  # {file, rows_removed, rows_added}
     corrections: pd.DataFrame | None = None  # the corrections log: every correction recorded by publication
     responses: pd.DataFrame | None = None  # statements of jurisdictions in this week's tables
+    data_received: bool = True  # False: no detainer in the inputs is dated in this week (page 1 says so)
 
 
 def in_week(dates: pd.Series, week: Week) -> pd.Series:
     start, end = pd.Timestamp(week.start), pd.Timestamp(week.end)
     return ((dates >= start) & (dates <= end)).fillna(False).astype(bool)
+
+
+def week_has_data(dataset: Dataset, week: Week) -> bool:
+    """Was any detainer data received for this week: a detainer issued, or an outcome recorded, in it?"""
+    detainers = dataset.used("detainers")
+    return bool(in_week(detainers["date_issued"], week).any() or in_week(detainers["outcome_date"], week).any())
 
 
 def _jurisdiction_key(frame: pd.DataFrame, column: str = "county_fips") -> pd.Series:
@@ -82,9 +90,10 @@ def decline_rate(declined: int, resolved: int, min_base: int) -> float | None:
 
 def jurisdiction_table(issued: pd.DataFrame, declines: pd.DataFrame, charges_week: pd.DataFrame,
                        policies: pd.DataFrame, counties: Counties, settings: Settings) -> pd.DataFrame:
-    """One row per jurisdiction with any figure this week; the undetermined row has fips ''."""
+    """One row per jurisdiction with any figure this week, and always the undetermined row (fips '', zeros
+    when none), so that report.json consumers never have to handle its absence."""
     keys = sorted(set(_jurisdiction_key(issued)) | set(_jurisdiction_key(declines))
-                  | set(_jurisdiction_key(charges_week, "declined_county_fips")))
+                  | set(_jurisdiction_key(charges_week, "declined_county_fips")) | {""})
     policy_fips = set(policies["county_fips"].dropna())
     rows = []
     for fips in keys:
@@ -269,15 +278,24 @@ def charges_detail(cumulative: pd.DataFrame, week: Week, counties: Counties) -> 
 
 
 def policies_table(policies: pd.DataFrame, week: Week) -> pd.DataFrame:
+    """Policies enacted by the end of the week (a month- or year-precise date: from its first day), newest
+    first. Dates are ISO at the precision written (2017-02-03, 2017-02, 2017): never an invented day."""
     on_file = policies[(policies["date_enacted"] <= pd.Timestamp(week.end)).fillna(False)]
+    on_file = on_file.sort_values(["date_enacted", "jurisdiction"], ascending=[False, True], kind="stable")
     table = pd.DataFrame({
         "jurisdiction": on_file["jurisdiction"], "state": on_file["state"],
         "county_fips": on_file["county_fips"].fillna(""), "aor": on_file["aor"].fillna(""),
-        "date_enacted": on_file["date_enacted"].dt.date, "policy": on_file["policy"],
+        "date_enacted": _partial_dates(on_file, "date_enacted"), "policy": on_file["policy"],
         "criteria": on_file["criteria"], "source": on_file["source"].fillna(""),
-        "as_of": on_file["as_of"].dt.date,
+        "as_of": _partial_dates(on_file, "as_of"),
     })
-    return table.sort_values(["date_enacted", "jurisdiction"], ascending=[False, True], ignore_index=True)
+    return table.reset_index(drop=True)
+
+
+def _partial_dates(frame: pd.DataFrame, column: str) -> pd.Series:
+    precisions = frame.get(f"{column}_precision", pd.Series(DAY, index=frame.index, dtype=object))
+    return pd.Series([None if pd.isna(day) else format_partial_date(day.date(), p if isinstance(p, str) else DAY)
+                      for day, p in zip(frame[column], precisions)], index=frame.index, dtype=object)
 
 
 def trend_table(detainers: pd.DataFrame, week: Week, weeks: int) -> pd.DataFrame:
@@ -357,8 +375,8 @@ def computed_caveats(issued, declines, week_charges, not_subsequent, week: Week,
             if len(top_fips) and top_fips.iloc[0] > count / 2:
                 fips = top_fips.index[0]
                 text += f" {int(top_fips.iloc[0]):,} of them were in {counties.by_fips[fips].label}."
-                enacted = policies[(policies["county_fips"] == fips)
-                                   & (policies["date_enacted"].dt.date == day)]
+                enacted = policies[(policies["county_fips"] == fips) & (policies["date_enacted"].dt.date == day)
+                                   & (policies["date_enacted_precision"] == DAY)]  # a month names no day
                 if len(enacted):
                     text += (" That is the day a policy limiting cooperation took effect there, when detainers "
                              "held at the time were assessed at once; the spike reflects that, not a week's flow.")
@@ -448,7 +466,7 @@ def build_report(dataset: Dataset, week: Week, settings: Settings, counties: Cou
         charges_by_category=charges_by_category(week_charges, cumulative),
         charges_detail=row_level(charges_detail(cumulative, week, counties), settings), policies=policies,
         trend=trend_table(detainers, week, settings.trend_weeks), caveats=caveats,
-        data_notes=list(dataset.notes))
+        data_notes=list(dataset.notes), data_received=week_has_data(dataset, week))
 
 
 CORRECTION_LOG_COLUMNS = ["date", "jurisdiction", "facility", "field", "what_was_wrong", "correct_value", "note",
@@ -504,6 +522,7 @@ def report_json(report: Report) -> dict:
         "published": report.published.isoformat(),
         "revision": report.revision,
         "sample": report.sample,
+        "data_received": report.data_received,
         "totals": {
             "issued": s["issued"], "issued_outcomes": s["issued_outcomes"],
             "issued_jurisdictions": s["issued_jurisdictions"], "issued_states": s["issued_states"],

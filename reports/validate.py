@@ -7,9 +7,11 @@ so the Python-level work grows with the number of distinct values, not rows.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 import pandas as pd
 import pycountry
@@ -24,11 +26,14 @@ from .schema import (
     KINDS,
     MISSING_TOKENS,
     OUTCOME_VOCABULARY,
+    OUTCOMES,
     STATE_VOCABULARY,
     STATES,
     STATUS_VOCABULARY,
     correctable_field,
     normalise_value,
+    outcome_texts,
+    outcome_vocabulary,
 )
 
 PROVENANCE = ["source_file", "source_sheet", "source_row"]
@@ -44,6 +49,24 @@ class Invalid(Exception):
 
 class Unrecognised(Exception):
     """A value read but not in its vocabulary (a warning, counted as unknown)."""
+
+
+@dataclass(frozen=True)
+class ReadRules:
+    """What the settings and the day of the run change about reading values."""
+
+    outcomes: dict = field(default_factory=lambda: dict(OUTCOME_VOCABULARY))  # match key -> outcome
+    outcome_names: dict = field(default_factory=outcome_texts)  # match key -> text staff know, for suggestions
+    day_first: bool = False  # slash dates: 5/6/2017 is 5 June (else May 6, US order)
+    today: dt.date | None = None  # a date after this is an error (E314); None: no check
+
+    @classmethod
+    def from_settings(cls, settings, today: dt.date | None) -> "ReadRules":
+        extra = dict(settings.outcomes)
+        return cls(outcome_vocabulary(extra), outcome_texts(extra), settings.day_first, today)
+
+
+DEFAULT_RULES = ReadRules()
 
 
 def is_missing(value) -> bool:
@@ -67,7 +90,8 @@ _US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:
 _TEXT_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%d-%b-%Y", "%d-%b-%y")
 
 
-def parse_date(value, date1904: bool = False) -> dt.date:
+def parse_date(value, date1904: bool = False, day_first: bool = False) -> dt.date:
+    """A day: an Excel date or date number, YYYY-MM-DD, M/D/YYYY (D/M/YYYY when day_first) or a month name."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -83,14 +107,84 @@ def parse_date(value, date1904: bool = False) -> dt.date:
     if m:
         return _in_range(_date(int(m[1]), int(m[2]), int(m[3])))
     m = _US.match(text)
-    if m:  # US order, month/day/year, as US agency systems write it
-        return _in_range(_date(int(m[3]), int(m[1]), int(m[2])))
+    if m:  # US order, month/day/year, as US agency systems write it, unless the settings say day first
+        first, second = int(m[1]), int(m[2])
+        month, day = (second, first) if day_first else (first, second)
+        return _in_range(_date(int(m[3]), month, day))
     for fmt in _TEXT_FORMATS:
         try:
             return _in_range(dt.datetime.strptime(text, fmt).date())
         except ValueError:
             continue
+    if _month_or_year(text):
+        raise Invalid("only a month or a year; this date needs the day")
     raise Invalid("not a date; write it as YYYY-MM-DD")
+
+
+# Descriptive dates (a policy's Date Enacted, As Of) may be a month or a year, as policy lists write them.
+DAY, MONTH, YEAR = "day", "month", "year"
+_MONTH_WORD = re.compile(r"^([A-Za-z]{3,9})\.?,?\s+(\d{4})$")  # February 2017, Feb. 2017, Sept. 2014
+_MONTH_SLASH = re.compile(r"^(\d{1,2})[/.](\d{4})$")  # 2/2017
+_MONTH_ISO = re.compile(r"^(\d{4})[-/](\d{1,2})$")  # 2017-02
+_YEAR = re.compile(r"^(\d{4})$")
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december")
+
+
+def _month_or_year(text: str) -> tuple[dt.date, str] | None:
+    """(first day, MONTH or YEAR) of a month or year written as text, or None."""
+    m = _MONTH_WORD.match(text)
+    if m:
+        word = m[1].lower()
+        month = next((i for i, name in enumerate(_MONTH_NAMES, start=1) if name.startswith(word)), None)
+        return (_in_range(_date(int(m[2]), month, 1)), MONTH) if month else None
+    m = _MONTH_SLASH.match(text) or _MONTH_ISO.match(text)
+    if m:
+        year, month = (int(m[2]), int(m[1])) if m.re is _MONTH_SLASH else (int(m[1]), int(m[2]))
+        return _in_range(_date(year, month, 1)), MONTH
+    m = _YEAR.match(text)
+    if m:
+        return _in_range(dt.date(int(m[1]), 1, 1)), YEAR
+    return None
+
+
+def parse_partial_date(value, date1904: bool = False, day_first: bool = False) -> tuple[dt.date, str]:
+    """(first day, precision) of a day, a month or a year. A month is never given an invented day."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() \
+            and EARLIEST_DATE.year <= value <= LATEST_DATE.year:
+        return dt.date(int(value), 1, 1), YEAR  # a year typed into a number cell, not an Excel date number
+    if isinstance(value, str):
+        found = _month_or_year(value.strip())
+        if found:
+            return found
+    try:
+        return parse_date(value, date1904, day_first), DAY
+    except Invalid as exc:
+        raise Invalid(f"{exc}, or a month such as February 2017 or 2017-02") from None
+
+
+def format_partial_date(day: dt.date, precision: str) -> str:
+    """ISO at the precision written: 2017-02-01, 2017-02 or 2017."""
+    return {DAY: day.isoformat(), MONTH: f"{day:%Y-%m}", YEAR: f"{day:%Y}"}[precision]
+
+
+def slash_date_order(values, day_first: bool) -> tuple[list, list]:
+    """Slash dates (D/D/YYYY) of one column that can only be read in the other order than the settings say,
+    and those read in the settings' order. A column with both would be a silent mix of two orders."""
+    other, own = [], []
+    for value in values:
+        m = _US.match(value.strip()) if isinstance(value, str) else None
+        if not m:
+            continue
+        first, second = int(m[1]), int(m[2])
+        month_first, day_first_reading = first <= 12 and second <= 31, second <= 12 and first <= 31
+        own_reading, other_reading = (day_first_reading, month_first) if day_first else (month_first,
+                                                                                         day_first_reading)
+        if own_reading:
+            own.append(value)
+        elif other_reading:
+            other.append(value)
+    return other, own
 
 
 def _date(year, month, day) -> dt.date:
@@ -127,8 +221,16 @@ def parse_fips(value) -> str:
     return text.zfill(5)
 
 
-def parse_outcome(value) -> str:
-    return OUTCOME_VOCABULARY.get(normalise_value(value), "other")
+def parse_outcome(value, rules: ReadRules = DEFAULT_RULES) -> str:
+    """The outcome an Outcome text means. The vocabulary is closed: an unknown text is an error naming the
+    nearest known values, never "other" by default."""
+    key = normalise_value(value)
+    if key in rules.outcomes:
+        return rules.outcomes[key]
+    nearest = difflib.get_close_matches(key, list(rules.outcome_names), n=3, cutoff=0.6)
+    hint = ("; nearest known: " + ", ".join(repr(rules.outcome_names[k]) for k in nearest)) if nearest else ""
+    raise Invalid(f"not a known outcome{hint}. Known: {', '.join(OUTCOMES)} or an ICE lift reason; a new lift "
+                  "reason can be mapped in settings.toml under [outcomes]")
 
 
 def parse_criminality(value) -> str:
@@ -199,14 +301,18 @@ def parse_text(value) -> str:
 
 
 PARSERS = {
-    "text": parse_text, "date": parse_date, "fips": parse_fips, "state": parse_state,
-    "outcome": parse_outcome, "criminality": parse_criminality, "status": parse_status,
+    "text": parse_text, "date": parse_date, "partial_date": parse_partial_date, "fips": parse_fips,
+    "state": parse_state, "outcome": parse_outcome, "criminality": parse_criminality, "status": parse_status,
     "citizenship": parse_citizenship, "correction_type": parse_correction_type,
 }
-ERROR_CODE = {"date": "E302", "fips": "E303", "state": "E305", "status": "E306", "correction_type": "E308"}
+DATE_TYPES = ("date", "partial_date")
+ERROR_CODE = {"date": "E302", "partial_date": "E302", "fips": "E303", "state": "E305", "status": "E306",
+              "outcome": "E313", "correction_type": "E308"}
 WARNING_CODE = {"criminality": "W302", "citizenship": "W301"}
 UNKNOWN_DEFAULT = {"criminality": "unknown", "citizenship": "unknown"}
 MISSING_DEFAULT = {"outcome": "pending", "criminality": "unknown", "citizenship": "unknown"}
+MAPPED_TYPES = ("outcome", "criminality", "citizenship")  # columns whose texts are listed with what they count as
+VALUE_MAPPING_COLUMNS = ["kind", "column", "value", "counted_as", "rows"]
 
 
 @dataclass
@@ -215,13 +321,106 @@ class ValidatedSheet:
     frame: pd.DataFrame  # typed canonical columns + provenance + row_status
     problems: list[Problem]
     notes: list[str]
+    value_mapping: list[dict] = field(default_factory=list)  # VALUE_MAPPING_COLUMNS: each distinct text read
 
 
-def validate_sheet(table: SheetTable, counties: Counties) -> ValidatedSheet:
+def _parse(column_type: str, value, table: SheetTable, rules: ReadRules):
+    if column_type in DATE_TYPES:
+        return PARSERS[column_type](value, table.date1904, rules.day_first)
+    if column_type == "outcome":
+        return parse_outcome(value, rules)
+    return PARSERS[column_type](value)
+
+
+def _parse_distinct(column, raw: list, table: SheetTable, rules: ReadRules) -> dict:
+    """Distinct raw value -> (state, result, code): state is ok | missing | error | warning | column-error;
+    result the parsed value (ok, missing) or the message (error, warning)."""
+    parsed: dict = {}
+    for value in set(raw):
+        if is_missing(value):
+            parsed[value] = ("missing", MISSING_DEFAULT.get(column.type), None)
+            continue
+        try:
+            parsed[value] = ("ok", _parse(column.type, value, table, rules), None)
+        except Invalid as exc:
+            parsed[value] = ("error", str(exc), ERROR_CODE[column.type])
+        except Unrecognised as exc:
+            parsed[value] = ("warning", str(exc), WARNING_CODE[column.type])
+    if column.type in DATE_TYPES and rules.today is not None:
+        for value, (state, result, _) in parsed.items():
+            day = result[0] if column.type == "partial_date" and state == "ok" else result
+            if state == "ok" and day > rules.today:
+                parsed[value] = ("error", f"the run's date is {rules.today.isoformat()}", "E314")
+    return parsed
+
+
+def _date_order_problem(column, raw: list, parsed: dict, table: SheetTable, rules: ReadRules) -> Problem | None:
+    """One error for a column whose slash dates can only be read in the other day/month order in some rows:
+    every slash date of the column is then uncertain, and none is counted (state column-error)."""
+    if column.type not in DATE_TYPES:
+        return None
+    other, own = slash_date_order(dict.fromkeys(raw), rules.day_first)  # in the order of the rows
+    if not other:
+        return None
+    for value in (*other, *own):
+        parsed[value] = ("column-error", None, None)
+    rows_other = [table.record_rows[i] for i, v in enumerate(raw) if v in set(other)]
+    rows_own = [table.record_rows[i] for i, v in enumerate(raw) if v in set(own)]
+    order, other_order = ("day/month", "month/day") if rules.day_first else ("month/day", "day/month")
+    message = (f"{_rows_text(rows_other)} can only be {other_order} (e.g. {display(other[0])})")
+    if rows_own:
+        message += (f", while {_rows_text(rows_own)} would be read {order} (e.g. {display(own[0])}); "
+                    "the column mixes two orders")
+    else:
+        message += f", and slash dates are read {order} (setting date_order)"
+    message += f"; none of these {len(rows_other) + len(rows_own):,} rows is counted"
+    return Problem("E315", table.file, table.sheet, None, table.column_label(column.field), display(other[0]),
+                   message)
+
+
+def _cell_precisions(table: SheetTable, field_name: str, raw: list, values: list) -> list:
+    """A real date in a cell formatted without its day (Feb-17) was typed as a month: keep it a month."""
+    if not table.cell_precisions:
+        return values
+    out = list(values)
+    for i, row_number in enumerate(table.record_rows):
+        precision = table.cell_precisions.get((row_number, field_name))
+        if precision and out[i] and isinstance(raw[i], (dt.date, dt.datetime)):
+            first = out[i][0].replace(day=1) if precision == MONTH else out[i][0].replace(month=1, day=1)
+            out[i] = (first, precision)
+    return out
+
+
+def _rows_text(rows: list[int], shown: int = 5) -> str:
+    listed = ", ".join(str(r) for r in rows[:shown]) + (" …" if len(rows) > shown else "")
+    return f"row {listed}" if len(rows) == 1 else f"{len(rows):,} rows ({listed})"
+
+
+def _mapping_rows(kind: str, column, raw: list, parsed: dict) -> list[dict]:
+    """Each distinct text of a vocabulary column, its number of rows and what it was counted as."""
+    counts: Counter = Counter()
+    for value, n in Counter(raw).items():
+        state, result, code = parsed[value]
+        text = "(blank)" if is_missing(value) else display(value)
+        if state in ("ok", "missing"):
+            counted_as = result
+        elif state == "warning":
+            counted_as = f"{UNKNOWN_DEFAULT[column.type]} ({code}: not recognised)"
+        else:
+            counted_as = f"not counted ({code}: not recognised)"
+        counts[(text, counted_as)] += n
+    return [{"kind": kind, "column": column.name, "value": text, "counted_as": counted_as, "rows": n}
+            for (text, counted_as), n in counts.items()]
+
+
+def validate_sheet(table: SheetTable, counties: Counties, rules: ReadRules = DEFAULT_RULES) -> ValidatedSheet:
     kind = KINDS[table.kind]
     n = len(table.record_rows)
     problems: list[Problem] = []
     row_errors = [False] * n
+    for i, row_number in enumerate(table.record_rows):  # rows under merged data cells (reported by ingest)
+        if row_number in table.error_rows:
+            row_errors[i] = True
     frame = pd.DataFrame({
         "source_file": pd.Series([table.file] * n, dtype=object),
         "source_sheet": pd.Series([table.sheet] * n, dtype=object),
@@ -229,31 +428,27 @@ def validate_sheet(table: SheetTable, counties: Counties) -> ValidatedSheet:
         "source_layout": pd.Series([table.layout.name] * n, dtype=object),
     })
     where = dict(file=table.file, sheet=table.sheet)
+    value_mapping: list[dict] = []
 
     for column in kind.columns:
         if column.field not in table.values:
             default = MISSING_DEFAULT.get(column.type)
             frame[column.field] = pd.Series([default] * n, dtype=object)
+            if column.type == "partial_date":
+                frame[f"{column.field}_precision"] = pd.Series([None] * n, dtype=object)
             continue
         raw = table.values[column.field]
-        parser = PARSERS[column.type]
-        parsed_by_value: dict = {}
-        for value in set(raw):
-            if is_missing(value):
-                parsed_by_value[value] = ("missing", MISSING_DEFAULT.get(column.type))
-                continue
-            try:
-                result = parser(value, table.date1904) if column.type == "date" else parser(value)
-                parsed_by_value[value] = ("ok", result)
-            except Invalid as exc:
-                parsed_by_value[value] = ("error", str(exc))
-            except Unrecognised as exc:
-                parsed_by_value[value] = ("warning", str(exc))
+        parsed_by_value = _parse_distinct(column, raw, table, rules)
+        order_problem = _date_order_problem(column, raw, parsed_by_value, table, rules)
+        if order_problem:
+            problems.append(order_problem)
+        if column.type in MAPPED_TYPES:
+            value_mapping += _mapping_rows(table.kind, column, raw, parsed_by_value)
         outcomes = [parsed_by_value[v] for v in raw]
-        values = [result if state in ("ok", "missing") else None for state, result in outcomes]
+        values = [result if state in ("ok", "missing") else None for state, result, _ in outcomes]
         label = table.column_label(column.field)
-        flagged = {value for value, (state, _) in parsed_by_value.items()
-                   if state in ("error", "warning") or (state == "missing" and column.required)}
+        flagged = {value for value, (state, _, _) in parsed_by_value.items()
+                   if state in ("error", "warning", "column-error") or (state == "missing" and column.required)}
         unsaved = _unsaved_formula_rows(table, column.field)
         for i in sorted(unsaved):  # the cell looks empty only because its formula was never calculated
             row_errors[i] = True
@@ -261,38 +456,44 @@ def validate_sheet(table: SheetTable, counties: Counties) -> ValidatedSheet:
                 "the cell holds a formula whose result was never saved; open the file in Excel and save it"),
                 **where))
         for i in (i for i, v in enumerate(raw) if v in flagged and i not in unsaved) if flagged else ():
-            state, result = outcomes[i]
+            state, result, code = outcomes[i]
             if state == "missing":
                 if column.required and column.type != "outcome":
                     row_errors[i] = True
                     problems.append(Problem("E301", row=table.record_rows[i], column=label,
                                             value=display(raw[i]), **where))
+            elif state == "column-error":  # one problem for the column, above
+                row_errors[i] = True
             elif state == "error":
                 row_errors[i] = True
-                problems.append(Problem(ERROR_CODE[column.type], row=table.record_rows[i], column=label,
+                problems.append(Problem(code, row=table.record_rows[i], column=label,
                                         value=display(raw[i]), message=result, **where))
             else:
                 values[i] = UNKNOWN_DEFAULT[column.type]
-                problems.append(Problem(WARNING_CODE[column.type], row=table.record_rows[i], column=label,
+                problems.append(Problem(code, row=table.record_rows[i], column=label,
                                         value=display(raw[i]), message=result, **where))
+        if column.type == "partial_date":
+            values = _cell_precisions(table, column.field, raw, values)
+            frame[f"{column.field}_precision"] = pd.Series([v[1] if v else None for v in values], dtype=object)
+            values = [v[0] if v else None for v in values]
         frame[column.field] = pd.Series(values, dtype=object)
         if column.type == "outcome":
             frame["outcome_detail"] = pd.Series(
                 [None if is_missing(v) else display(v) for v in raw], dtype=object)
-        if column.type == "date":
+        if column.type in DATE_TYPES:
             frame[column.field] = pd.to_datetime(frame[column.field]).astype("datetime64[s]")
 
     notes: list[str] = []
     _check_fips(table, frame, counties, problems, row_errors)
     if table.kind == "detainers":
         _check_detainer_dates(table, frame, problems, row_errors, notes)
-        _assign_ids(table, frame)
+        _assign_ids(table, frame, problems, notes)
     if table.kind == "corrections":
-        _check_corrections(table, frame, counties, problems, row_errors)
+        _check_corrections(table, frame, counties, problems, row_errors, rules)
     frame["row_status"] = ["error" if e else "used" for e in row_errors]
     for note in table.layout.notes:
         notes.append(f"{table.file}{_sheet_suffix(table)} ({table.layout.name}) {note}.")
-    return ValidatedSheet(table, frame, problems, notes)
+    return ValidatedSheet(table, frame, problems, notes, value_mapping)
 
 
 def _unsaved_formula_rows(table: SheetTable, field_name: str) -> set[int]:
@@ -347,7 +548,8 @@ def _check_detainer_dates(table, frame, problems, row_errors, notes):
         problems.append(Problem("E307", file=table.file, sheet=table.sheet, row=table.record_rows[i], column=label,
                                 value=decided[i].date().isoformat(),
                                 message=f"issued {issued[i].date().isoformat()}"))
-    undated = (frame["outcome"] == "declined") & decided.isna() & issued.notna()
+    counted = ~pd.Series(row_errors, index=frame.index)  # a row with an error is reported already
+    undated = (frame["outcome"] == "declined") & decided.isna() & issued.notna() & counted
     for i in undated[undated].index:
         problems.append(Problem("W303", file=table.file, sheet=table.sheet, row=table.record_rows[i], column=label))
     if undated.any():
@@ -359,23 +561,105 @@ def _check_detainer_dates(table, frame, problems, row_errors, notes):
     frame.loc[undated, "outcome_date"] = issued[undated]
 
 
-def _assign_ids(table: SheetTable, frame: pd.DataFrame) -> None:
-    """Give every detainer an ID. Derived IDs are stable across runs for an unchanged row."""
+def _assign_ids(table: SheetTable, frame: pd.DataFrame, problems: list[Problem], notes: list[str]) -> None:
+    """Give every detainer of a layout without an ID column an ID, stable across runs and exports."""
     identity = table.layout.identity
     if identity == "column":
         return
     if identity == "row-content":
-        fields = [f for f in table.values]
-        prefix = f"{file_fingerprint(table.file)}-"
-    else:
-        fields = [f for f in identity if f in frame.columns]
-        prefix = "ice-"
-    columns = [frame[f].tolist() for f in fields]
-    keys = ["|".join("" if v is None or v != v else str(v) for v in values) for values in zip(*columns)]
-    digests = pd.Series([hashlib.sha1(k.encode("utf-8")).hexdigest()[:16] for k in keys],
-                        index=frame.index, dtype=object)
+        _assign_content_ids(table, frame, problems)
+        return
+    n = len(frame)
+    parts = []
+    for f in identity:
+        if KINDS["detainers"].column(f).type == "date" and f in table.values:
+            distinct = {v: _datetime_key(v, table.date1904) for v in set(table.values[f])}
+            parts.append([distinct[v] for v in table.values[f]])
+        else:
+            parts.append([_text_key(v) for v in frame[f].tolist()] if f in frame.columns else [""] * n)
+    keys = [None if "" in values else "|".join(values) for values in zip(*parts)]
+    # rows sharing the identity fields in one file are one detainer, unless a tie-break field differs
+    groups: dict = {}
+    for i, key in enumerate(keys):
+        if key is not None:
+            groups.setdefault(key, []).append(i)
+    tiebreak_fields = [f for f in table.layout.identity_tiebreak if f in frame.columns]
+    for key, members in groups.items():
+        if len(members) < 2:
+            continue
+        tiebreak = [tuple(_text_key(frame.at[i, f]) for f in tiebreak_fields) for i in members]
+        if len(set(tiebreak)) > 1:
+            for i, extra in zip(members, tiebreak):
+                keys[i] = "|".join((key, *extra))
+    ids = ["ice-" + hashlib.sha1(k.encode("utf-8")).hexdigest()[:16] if k is not None else None for k in keys]
+    incomplete = [i for i, k in enumerate(keys) if k is None]
+    if incomplete:  # no subject identifier: nothing stable to match across files, so the row stands alone
+        content = _content_ids(table, frame.loc[incomplete])
+        for i, derived in zip(incomplete, content):
+            ids[i] = derived
+        names = " and ".join(KINDS["detainers"].column(f).name for f in identity)
+        notes.append(f"{table.file}{_sheet_suffix(table)}: {len(incomplete):,} "
+                     f"{'row has' if len(incomplete) == 1 else 'rows have'} no {names}: each is counted as a "
+                     "separate detainer and cannot be matched with the same detainer in another file.")
+    frame["detainer_id"] = pd.Series(ids, index=frame.index, dtype=object)
+
+
+def _text_key(value) -> str:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _datetime_key(value, date1904: bool) -> str:
+    """A date cell with its time of day, the same whether the export came as a workbook or as text."""
+    if is_missing(value):
+        return ""
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        epoch = dt.datetime.combine(EXCEL_1904_EPOCH if date1904 else EXCEL_1900_EPOCH, dt.time())
+        return (epoch + dt.timedelta(seconds=round(float(value) * 86400))).isoformat()
+    text = str(value).strip()
+    for parse in (dt.datetime.fromisoformat, *(lambda t, f=f: dt.datetime.strptime(t, f) for f in _US_TIMES)):
+        try:
+            return parse(text).isoformat()
+        except ValueError:
+            continue
+    return text
+
+
+_US_TIMES = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y")
+
+
+def _content_ids(table: SheetTable, frame: pd.DataFrame) -> list[str]:
+    """IDs from the file and the row's content, with an occurrence number: identical rows stay separate."""
+    columns = [frame[f].tolist() for f in table.values]
+    keys = ["|".join(_text_key(v) for v in values) for values in zip(*columns)]
+    digests = pd.Series([hashlib.sha1(k.encode("utf-8")).hexdigest()[:16] for k in keys], dtype=object)
     occurrence = digests.groupby(digests).cumcount() + 1
-    frame["detainer_id"] = prefix + digests + "-" + occurrence.astype(str)
+    return list(f"{file_fingerprint(table.file)}-" + digests + "-" + occurrence.astype(str))
+
+
+def _assign_content_ids(table: SheetTable, frame: pd.DataFrame, problems: list[Problem]) -> None:
+    """A layout with no IDs at all. Identical rows may be two people on the same day at the same jail, so
+    they stay separate detainers; they are reported (W411), by content, so staff can check."""
+    ids = _content_ids(table, frame)
+    frame["detainer_id"] = pd.Series(ids, index=frame.index, dtype=object)
+    first_row: dict = {}
+    repeats = []
+    for row_number, detainer_id in zip(table.record_rows, ids):
+        digest, occurrence = detainer_id.rsplit("-", 1)
+        if occurrence == "1":
+            first_row[digest] = row_number
+        else:
+            repeats.append((row_number, first_row[digest]))
+    if repeats:
+        examples = ", ".join(f"row {r} repeats row {f}" for r, f in repeats[:5]) + (" …" if len(repeats) > 5 else "")
+        problems.append(Problem("W411", table.file, table.sheet, message=(
+            f"{len(repeats):,} {'row repeats' if len(repeats) == 1 else 'rows repeat'} an earlier row exactly "
+            f"({examples}); the {table.layout.name} has no IDs, so each is counted as a separate detainer")))
 
 
 # --- corrections: what each row needs depends on its Type and on which detainer field it corrects --------
@@ -383,7 +667,8 @@ def _assign_ids(table: SheetTable, frame: pd.DataFrame) -> None:
 CORRECTION_COLUMNS = ["level", "target_field", "correct_parsed", "correct_display"]
 
 
-def correction_value(field_name: str, value, counties: Counties, date1904: bool = False):
+def correction_value(field_name: str, value, counties: Counties, date1904: bool = False,
+                     rules: ReadRules = DEFAULT_RULES):
     """(parsed value, display text) of a correction's Correct Value for the detainer field it corrects.
 
     Raises Invalid. Stricter than the detainers sheet: a correction is a deliberate statement, so an
@@ -395,12 +680,14 @@ def correction_value(field_name: str, value, counties: Counties, date1904: bool 
         raise Invalid("blank; only a County FIPS correction may be blank (jurisdiction not determined)")
     if field_name == "outcome":
         key = normalise_value(value)
-        if key == "" or key not in OUTCOME_VOCABULARY:
-            raise Invalid("not one of declined, honored, pending, other")
-        outcome = OUTCOME_VOCABULARY[key]
+        if key == "" or key not in rules.outcomes:
+            raise Invalid("not one of declined, honored, pending, other, or an ICE lift reason")
+        outcome = rules.outcomes[key]
         return outcome, outcome
     if field_name in ("outcome_date", "date_issued"):
-        day = parse_date(value, date1904)
+        day = parse_date(value, date1904, rules.day_first)
+        if rules.today is not None and day > rules.today:
+            raise Invalid(f"{day.isoformat()} is after the run's date, {rules.today.isoformat()}")
         return pd.Timestamp(day).as_unit("s"), day.isoformat()
     if field_name == "county_fips":
         fips = parse_fips(value)
@@ -423,7 +710,7 @@ def correction_value(field_name: str, value, counties: Counties, date1904: bool 
     return text, text
 
 
-def _check_corrections(table, frame, counties: Counties, problems, row_errors):
+def _check_corrections(table, frame, counties: Counties, problems, row_errors, rules: ReadRules = DEFAULT_RULES):
     """Row-level rules of the corrections sheet (E309-E312); adds level, target field and parsed value."""
     n = len(frame)
     raw = {f: table.values.get(f, [None] * n) for f in ("detainer_id", "county_fips", "field", "correct_value", "note")}
@@ -432,13 +719,17 @@ def _check_corrections(table, frame, counties: Counties, problems, row_errors):
     def label(field_name):
         return table.column_label(field_name) if field_name in table.columns else ""
 
+    absent: dict = {}  # a column the sheet does not have: one problem for all the rows that need it
+
     def problem(code, i, field_name, message):
         row_errors[i] = True
+        if field_name not in table.columns:
+            absent.setdefault((code, message), []).append(table.record_rows[i])
+            return
         value = raw[field_name][i] if field_name in raw else None
-        missing = field_name not in table.columns
         problems.append(Problem(code, file=table.file, sheet=table.sheet, row=table.record_rows[i],
                                 column=label(field_name), value="" if is_missing(value) else display(value),
-                                message=message + (" (the sheet has no such column)" if missing else "")))
+                                message=message))
 
     for i, kind in enumerate(frame["type"]):
         if kind is None:  # blank (E301) or not recognised (E308): already reported
@@ -467,11 +758,15 @@ def _check_corrections(table, frame, counties: Counties, problems, row_errors):
                                         "and can only move its detainers to another County FIPS")
             continue
         try:
-            parsed, shown = correction_value(target, raw["correct_value"][i], counties, table.date1904)
+            parsed, shown = correction_value(target, raw["correct_value"][i], counties, table.date1904, rules)
         except Invalid as exc:
             problem("E312", i, "correct_value", f"{KINDS['detainers'].column(target).name}: {exc}")
             continue
         columns["level"][i], columns["target_field"][i] = level, target
         columns["correct_parsed"][i], columns["correct_display"][i] = parsed, shown
+    for (code, message), rows in absent.items():
+        where = "" if len(rows) == 1 else f"; {_rows_text(rows)} need it"
+        problems.append(Problem(code, file=table.file, sheet=table.sheet, row=rows[0],
+                                message=f"{message} (the sheet has no such column{where})"))
     for name, values in columns.items():
         frame[name] = pd.Series(values, dtype=object)

@@ -5,3 +5,16 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def no_settle_pause(monkeypatch):
+    """Files a test has just written are "modified in the last few seconds", so the ingest would wait a second
+    before looking at them again (reports.ingest.read_inputs). In-process tests skip the wait, not the second
+    look; the tests of that check (tests/test_input_files.py) put a pause of their own in its place."""
+    from reports import ingest
+
+    monkeypatch.setattr(ingest, "pause", lambda seconds: None)

@@ -416,3 +416,22 @@ def test_outcome_dates_derived_from_the_issue_date_follow_corrections(tmp_path):
     rows = used_by_id(dataset)
     assert (rows[first].date_issued, rows[first].outcome_date) == (day("2017-01-30"), day("2017-01-30"))
     assert rows[second].outcome == "pending" and pd.isna(rows[second].outcome_date)
+
+
+def test_a_column_the_sheet_lacks_is_one_problem_not_one_per_row(tmp_path):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    write_detainers(inputs)
+    write_csv(inputs / "responses.csv", [
+        ["Date", "Type", "FIPS", "Statement"],
+        ["2017-03-20", "correction", "19069", ""],
+        ["2017-03-21", "statement", "48453", "We honor warrants."],
+        ["2017-03-22", "correction", "19069", ""],
+        ["2017-03-23", "correction", "19137", ""],
+    ])
+    dataset = load_inputs(inputs)
+    assert problem_keys(dataset) == [("E309", "responses.csv", "", 2, "", "")]
+    assert dataset.problems[0].message == ("a correction needs the Field it corrects (the sheet has no such column; "
+                                           "3 rows (2, 4, 5) need it)")
+    status = {r: row_at(dataset.correction_rows, "responses.csv", r).row_status for r in range(2, 6)}
+    assert status == {2: "error", 3: "used", 4: "error", 5: "error"}

@@ -125,6 +125,15 @@ def test_every_cli_option_is_documented_in_readme():
         assert f"`{field.name}`" in readme, field.name
 
 
+def test_every_setting_has_a_description_and_a_readme_row():
+    from reports.settings import DESCRIPTIONS
+
+    readme = (ROOT / "README.md").read_text()
+    assert set(DESCRIPTIONS) == {f.name for f in fields(DEFAULTS)}
+    for name in DESCRIPTIONS:
+        assert f"\n| `{name}` | " in readme, name
+
+
 def test_readme_input_contract_is_in_step_with_schema():
     readme = (ROOT / "README.md").read_text()
     assert contract_markdown() in readme

@@ -18,6 +18,7 @@ import pytest
 from ingest_helpers import (
     BASE_MTIME,
     FIXTURES,
+    PA_DETAINERS,
     copy_case,
     day,
     problem_keys,
@@ -72,7 +73,8 @@ RECONCILIATION = {
                        ("workbook.xlsx", "Old data"): (None, 2, 0, {"hidden sheet, not read": 2}),
                        ("workbook.xlsx", "Empty"): (None, 0, 0, {}),
                        ("workbook.xlsx", "Partial"): (None, 4, 0, {"sheet not read: error in its header": 4})},
-    "ice_export": {("ice-detainers.xlsx", "Detainers"): (7, 7, 7, {})},
+    # rows 13 and 14: the same subject and prepare time, identical: one detainer, counted once
+    "ice_export": {("ice-detainers.xlsx", "Detainers"): (7, 7, 6, {"repeat of an earlier row": 1})},
     "foia_export": {("pa_first50.csv", ""): (1, 52, 52, {})},
     "facilities": {("detainers.csv", ""): (1, 7, 7, {}),
                    ("detainers-with-fips.csv", ""): (1, 1, 1, {}),
@@ -350,24 +352,60 @@ def test_duplicates_within_a_file_and_newer_file_wins(tmp_path):
     assert not [p for p in dataset.problems if p.code == "W402"]  # every facility of the fixture is attributed
 
 
-def test_duplicates_older_csv_loses(tmp_path):
-    dataset = load("duplicate_ids", tmp_path, order=["week2.csv", "week1.xlsx"])  # week1 is newer
+def test_modification_times_do_not_decide_which_file_wins(tmp_path):
+    """Copying or unzipping resets modification times: the data decide. week2.csv's latest date (an outcome on
+    2017-02-03) is later than week1.xlsx's (2017-01-31), so week2.csv wins even when week1.xlsx is newer."""
+    dataset = load("duplicate_ids", tmp_path, order=["week2.csv", "week1.xlsx"])  # week1 is newer on disk
     rows = used_by_id(dataset)
     assert {i: (r.source_file, r.source_row) for i, r in rows.items()} == {
-        "DUP-1": ("week1.xlsx", 2), "DUP-3": ("week1.xlsx", 5), "DUP-4": ("week1.xlsx", 7), "DUP-5": ("week2.csv", 4)}
-    assert rows["DUP-1"].outcome == "pending" and pd.isna(rows["DUP-1"].outcome_date)
-    changes = {(c.detainer_id, c.field, c.old_value, c.new_value, c.old_file, c.new_file)
+        "DUP-1": ("week2.csv", 2), "DUP-3": ("week1.xlsx", 5), "DUP-4": ("week2.csv", 3), "DUP-5": ("week2.csv", 4)}
+    assert (rows["DUP-1"].outcome, rows["DUP-1"].outcome_date) == ("declined", day("2017-02-02"))
+    changes = {(c.detainer_id, c.field, c.old_file, c.new_file, c.old_file_as_of, c.new_file_as_of)
                for c in dataset.changes.itertuples(index=False)}
-    assert changes == {
-        ("DUP-1", "outcome", "declined", "pending", "week2.csv", "week1.xlsx"),
-        ("DUP-1", "outcome_detail", "Declined", "Pending", "week2.csv", "week1.xlsx"),
-        ("DUP-1", "outcome_date", "2017-02-02", "", "week2.csv", "week1.xlsx"),
-    }
+    assert ("DUP-1", "outcome", "week1.xlsx", "week2.csv", "2017-01-31", "2017-02-03") in changes
     got = reconciliation(dataset)
-    assert (got[("week1.xlsx", "Detainers")]["used"], got[("week1.xlsx", "Detainers")]["reasons"]) == (
-        3, {"error": 2, "repeat of an earlier row": 1})
-    assert (got[("week2.csv", "")]["used"], got[("week2.csv", "")]["reasons"]) == (
-        1, {"superseded by week1.xlsx": 2})
+    assert (got[("week2.csv", "")]["used"], got[("week2.csv", "")]["reasons"]) == (3, {})
+
+
+def _detainer_csv(path: Path, rows: list[list[str]]) -> None:
+    lines = ["Detainer ID,Facility,State,Date Issued,Outcome,Outcome Date"] + [",".join(r) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_as_of_date_in_the_file_name_and_name_as_tie_break(tmp_path):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    _detainer_csv(inputs / "b-export.csv", [["A1", "Berks County Jail", "PA", "2017-01-28", "honored", "2017-01-30"]])
+    _detainer_csv(inputs / "a-export-2017-03-01.csv",
+                  [["A1", "Berks County Jail", "PA", "2017-01-28", "declined", "2017-01-29"]])
+    _detainer_csv(inputs / "z-late.csv", [["B1", "Berks County Jail", "PA", "2017-01-28", "honored", "2017-01-30"]])
+    _detainer_csv(inputs / "y-early.csv", [["B1", "Berks County Jail", "PA", "2017-01-28", "declined", "2017-01-30"]])
+    dataset = load_inputs(inputs)
+    rows = used_by_id(dataset)
+    # A1: the date in the name (2017-03-01) is later than the other file's data (2017-01-30)
+    assert (rows["A1"].source_file, rows["A1"].outcome) == ("a-export-2017-03-01.csv", "declined")
+    # B1: both files' latest date is 2017-01-30: the name that sorts last wins
+    assert (rows["B1"].source_file, rows["B1"].outcome) == ("z-late.csv", "honored")
+
+
+def test_update_back_to_pending_is_a_warning_listing_the_detainers(tmp_path):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    _detainer_csv(inputs / "export-2017-02-01.csv", [
+        ["A1", "Berks County Jail", "PA", "2017-01-28", "declined", "2017-01-30"],
+        ["A2", "Berks County Jail", "PA", "2017-01-28", "honored", "2017-01-29"],
+        ["A3", "Berks County Jail", "PA", "2017-01-28", "", ""]])
+    _detainer_csv(inputs / "export-2017-02-08.csv", [
+        ["A1", "Berks County Jail", "PA", "2017-01-28", "", ""],
+        ["A2", "Berks County Jail", "PA", "2017-01-28", "honored", "2017-01-29"],
+        ["A3", "Berks County Jail", "PA", "2017-01-28", "declined", "2017-02-02"]])
+    dataset = load_inputs(inputs)
+    [warning] = [p for p in dataset.problems if p.code == "W410"]
+    assert (warning.file, warning.row) == ("export-2017-02-08.csv", None)
+    assert warning.message == ("1 detainer has no outcome in this file, which is the newest version, but had one "
+                               "in an older file: A1 (row 2; declined in export-2017-02-01.csv row 2)")
+    rows = used_by_id(dataset)
+    assert {i: r.outcome for i, r in rows.items()} == {"A1": "pending", "A2": "honored", "A3": "declined"}
 
 
 # --------------------------------------------------------------------------- sheets not read
@@ -381,7 +419,7 @@ def test_unknown_layout(tmp_path):
         ("W205", "workbook.xlsx", "Empty", None, "", ""),
     ]
     e201 = next(p for p in dataset.problems if p.code == "E201")
-    assert e201.message == "looks like a detainers table (detainers (project template)) but has no 'Outcome' column"
+    assert e201.message == "looks like a detainers table but has no 'Outcome' column"
     assert len(dataset.detainers) == 0  # the hidden sheet's row is not counted
     layouts = {k[1]: v["layout"] for k, v in reconciliation(dataset).items()}
     assert layouts == {"Notes": "sheet not recognised", "Old data": "hidden sheet, not read",
@@ -404,19 +442,23 @@ def test_ice_export_layout_and_problems(tmp_path):
          "T (Sex Offender Flag)", ""),
         ("W301", ICE_FILE, "Detainers", 11, "G (Citizenship Country)", "ATLANTIS"),
         ("W302", ICE_FILE, "Detainers", 12, "J (Detainer Prepared Criminality)", "Suspected Gang Member"),
+        ("W401", ICE_FILE, "Detainers", 14, "", row_at(dataset.detainers, ICE_FILE, 13).detainer_id),
     ]
+    assert next(p.message for p in dataset.problems if p.code == "W401") == "same as row 13"
     assert dataset.notes == [
         f"{ICE_FILE}, sheet 'Detainers' (ICE detainer export) has no outcome dates: its declines are "
         "attributed to the date the detainer was issued.",
         f"{ICE_FILE}, sheet 'Detainers' (ICE detainer export) has no detainer ID column: IDs are derived from "
-        "the subject, prepare date, facility and detainer type.",
+        "the subject identifier and the prepare date and time (and the facility code where those repeat), which "
+        "do not change between exports.",
     ]
 
 
 def test_ice_export_values(tmp_path):
     dataset = load("ice_export", tmp_path)
     frame = dataset.used("detainers")
-    assert len(frame) == 7
+    assert len(frame) == 6
+    assert row_at(dataset.detainers, ICE_FILE, 14).row_status == "repeat of row 13"
     got = {r.source_row: (r.outcome, r.outcome_detail, r.criminality, r.citizenship, r.state, r.date_issued)
            for r in frame.itertuples(index=False)}
     assert got == {
@@ -426,7 +468,6 @@ def test_ice_export_values(tmp_path):
         11: ("other", "Transferred", "convicted", "unknown", "CA", day("2017-01-30")),
         12: ("declined", "Detainer Declined by LEA", "unknown", "Guatemala", "TX", day("2017-01-31")),
         13: ("honored", "Booked into Detention", "pending charges", "El Salvador", "TX", day("2017-02-01")),
-        14: ("honored", "Booked into Detention", "pending charges", "El Salvador", "TX", day("2017-02-01")),
     }
     first = row_at(frame, ICE_FILE, 8)
     assert (first.facility, first.facility_code, first.city, first.aor, first.most_serious_conviction,
@@ -444,10 +485,9 @@ def test_ice_export_derived_ids(tmp_path):
     second = load("ice_export", tmp_path / "b")
     ids = first.detainers.set_index("source_row")["detainer_id"].to_dict()
     assert ids == second.detainers.set_index("source_row")["detainer_id"].to_dict()  # stable across loads
-    assert len(set(ids.values())) == 7  # identical rows 13 and 14 are still two detainers
+    assert len(set(ids.values())) == 6  # rows 13 and 14: same subject, same prepare time: one detainer
+    assert ids[13] == ids[14]
     assert all(i.startswith("ice-") for i in ids.values())
-    assert ids[13].rsplit("-", 1)[0] == ids[14].rsplit("-", 1)[0]
-    assert {ids[13].rsplit("-", 1)[1], ids[14].rsplit("-", 1)[1]} == {"1", "2"}
     assert not any("U-000" in i for i in ids.values())  # the subject identifier is not readable in the ID
     # the ID depends on the record, not on the file name
     renamed = tmp_path / "renamed"
@@ -455,6 +495,50 @@ def test_ice_export_derived_ids(tmp_path):
     shutil.copy(FIXTURES / "ice_export" / ICE_FILE, renamed / "export-2017-02-01.xlsx")
     again = load_inputs(renamed).detainers.set_index("source_row")["detainer_id"].to_dict()
     assert again == ids
+
+
+def _ice_export_copy(path: Path, edit=None) -> None:
+    wb = openpyxl.load_workbook(FIXTURES / "ice_export" / ICE_FILE)
+    if edit:
+        edit(wb["Detainers"])
+    wb.save(path)
+
+
+def test_ice_export_respelled_facility_is_the_same_detainer(tmp_path):
+    """A re-export that respells a facility (or changes anything but the subject and prepare time) updates the
+    same detainers: it never creates a second detainer."""
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    shutil.copy(FIXTURES / "ice_export" / ICE_FILE, inputs / "export-2017-02-01.xlsx")
+
+    def respell(ws):
+        assert ws["D7"].value == "Detention Facility" and ws["D8"].value == "HARRIS COUNTY JAIL"
+        for row in range(8, 15):
+            if ws[f"D{row}"].value == "HARRIS COUNTY JAIL":
+                ws[f"D{row}"] = "HARRIS CO. JAIL"
+    _ice_export_copy(inputs / "export-2017-02-08.xlsx", respell)
+    dataset = load_inputs(inputs)
+    used = dataset.used("detainers")
+    assert len(used) == 6 and set(used["source_file"]) == {"export-2017-02-08.xlsx"}
+    assert dataset.errors == []
+    respelled = {(c.field, c.old_value, c.new_value) for c in dataset.changes.itertuples(index=False)}
+    assert respelled == {("facility", "HARRIS COUNTY JAIL", "HARRIS CO. JAIL")}
+    assert dataset.changes["detainer_id"].nunique() == 4  # rows 8, 12, 13 (= 14) are at Harris County
+
+
+def test_ice_export_ids_are_the_same_from_a_csv_export(tmp_path):
+    """The prepare time keys the ID whether the cell is a date-time (xlsx) or text (CSV)."""
+    xlsx = load("ice_export", tmp_path / "xlsx")
+    wb = openpyxl.load_workbook(FIXTURES / "ice_export" / ICE_FILE, read_only=True)
+    lines = [[("" if v is None else v.isoformat(sep=" ") if hasattr(v, "isoformat") else str(v)) for v in row]
+             for row in wb["Detainers"].iter_rows(min_row=7, values_only=True)]
+    wb.close()
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    with open(folder / "export.csv", "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(lines)
+    from_csv = load_inputs(folder).detainers
+    assert list(from_csv["detainer_id"]) == list(xlsx.detainers["detainer_id"])
 
 
 def test_ice_export_newer_export_updates_the_same_detainers(tmp_path):
@@ -470,7 +554,7 @@ def test_ice_export_newer_export_updates_the_same_detainers(tmp_path):
     os.utime(inputs / "week2.xlsx", (BASE_MTIME + 86400, BASE_MTIME + 86400))
     dataset = load_inputs(inputs)
     used = dataset.used("detainers")
-    assert len(used) == 7 and set(used["source_file"]) == {"week2.xlsx"}
+    assert len(used) == 6 and set(used["source_file"]) == {"week2.xlsx"}  # same data dates: the name decides
     changed_id = row_at(used, "week2.xlsx", 10).detainer_id
     changes = {(c.detainer_id, c.field, c.old_value, c.new_value) for c in dataset.changes.itertuples(index=False)}
     assert changes == {
@@ -489,12 +573,93 @@ def test_criminality_vocabulary(text, expected):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("Detainer Declined by LEA", "declined"), ("Booked into Detention", "honored"), ("", "pending"),
+    ("Detainer Declined by LEA", "declined"), ("Booked into Detention", "honored"),
     ("Transferred", "other"), ("Case Closed", "other"), ("Lifted - Lack of Funds", "other"),
-    ("declined", "declined"), ("Honoured", "honored"),
+    ("declined", "declined"), ("Honoured", "honored"), ("detainer declined by lea", "declined"),
 ])
 def test_outcome_vocabulary(text, expected):
     assert validate.parse_outcome(text) == expected
+
+
+# The brief's list of lift reasons seen in real data, mapped by hand: only the two below are not "other".
+BRIEF_LIFT_REASONS = {
+    "Booked into Detention": "honored", "Detainer Declined by LEA": "declined", "Case Closed": "other",
+    "Lifted": "other", "Transferred": "other", "Prosecutorial Discretion": "other",
+    "Alien Not Subject to Deportation": "other", "United States Citizen Interviewed": "other",
+    "Early Release": "other", "Died": "other", "Lifted - Lack of Funds": "other", "Lifted - Lack of Space": "other",
+}
+
+
+def test_every_lift_reason_of_the_real_data_is_mapped_explicitly():
+    from reports.schema import ICE_LIFT_REASONS
+
+    assert {reason: outcome for reason, (outcome, _) in ICE_LIFT_REASONS.items()} == BRIEF_LIFT_REASONS
+    if PA_DETAINERS.exists():  # and nothing in the real extract is left over
+        with open(PA_DETAINERS, newline="", encoding="utf-8") as handle:
+            reasons = {r["lift_reason"] for r in csv.DictReader(handle)} - {""}
+        assert reasons == set(BRIEF_LIFT_REASONS)
+
+
+@pytest.mark.parametrize("text, nearest", [
+    ("Detainer Declned by LEA", "'Detainer Declined by LEA'"), ("Decliend", "'declined', 'Died'"),
+    ("DECLINED BY LEA", "'Detainer Declined by LEA', 'declined'"),
+])
+def test_misspelled_outcome_is_an_error_naming_the_nearest_values(text, nearest, tmp_path):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    (inputs / "week.csv").write_text("Detainer ID,Facility,State,County FIPS,Date Issued,Outcome,Outcome Date\n"
+                                     "A1,Travis County Jail,TX,48453,2017-02-01,Detainer Declined by LEA,2017-02-02\n"
+                                     f"A2,Travis County Jail,TX,48453,2017-02-01,{text},2017-02-02\n")
+    dataset = load_inputs(inputs)
+    assert problem_keys(dataset) == [("E313", "week.csv", "", 3, "F (Outcome)", text)]
+    assert dataset.problems[0].message.startswith(f"not a known outcome; nearest known: {nearest}.")
+    assert "[outcomes]" in dataset.problems[0].message
+    assert row_at(dataset.detainers, "week.csv", 3).row_status == "error"  # not counted as "other"
+    assert list(dataset.used("detainers")["outcome"]) == ["declined"]
+    mapping = dataset.value_mapping.set_index("value")
+    assert mapping.loc[text, "counted_as"] == "not counted (E313: not recognised)"
+    assert mapping.loc["Detainer Declined by LEA", ["counted_as", "rows"]].tolist() == ["declined", 1]
+
+
+def test_a_new_lift_reason_is_mapped_in_settings(tmp_path):
+    from reports.settings import load_settings
+
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    (inputs / "week.csv").write_text("Detainer ID,Facility,State,County FIPS,Date Issued,Outcome,Outcome Date\n"
+                                     "A1,Travis County Jail,TX,48453,2017-02-01,Released on Bond,2017-02-02\n"
+                                     "A2,Travis County Jail,TX,48453,2017-02-01,,\n")
+    assert [p.code for p in load_inputs(inputs).errors] == ["E313"]
+    settings_file = tmp_path / "settings.toml"
+    settings_file.write_text('[outcomes]\n"Released on Bond" = "other"\n', encoding="utf-8")
+    dataset = load_inputs(inputs, settings=load_settings(settings_file))
+    assert dataset.errors == []
+    a1 = used_by_id(dataset)["A1"]
+    assert (a1.outcome, a1.outcome_detail) == ("other", "Released on Bond")  # the reason is kept
+    mapping = {(r.column, r.value): (r.counted_as, r.rows) for r in dataset.value_mapping.itertuples()}
+    assert mapping[("Outcome", "Released on Bond")] == ("other", 1)
+    assert mapping[("Outcome", "(blank)")] == ("pending", 1)
+
+
+def test_outcomes_setting_must_name_an_outcome(tmp_path):
+    from reports.settings import SettingsError, load_settings
+
+    settings_file = tmp_path / "settings.toml"
+    settings_file.write_text('[outcomes]\n"Released on Bond" = "released"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="must be one of declined, honored, pending, other"):
+        load_settings(settings_file)
+
+
+def test_criminality_and_citizenship_unknowns_stay_warnings_with_the_counted_as_list(tmp_path):
+    dataset = load("ice_export", tmp_path)
+    assert [p.code for p in dataset.errors] == []
+    mapping = {(r.column, r.value): (r.counted_as, r.rows) for r in dataset.value_mapping.itertuples()}
+    assert mapping[("Citizenship", "ATLANTIS")] == ("unknown (W301: not recognised)", 1)
+    assert mapping[("Criminality", "Suspected Gang Member")] == ("unknown (W302: not recognised)", 1)
+    assert mapping[("Criminality", "2 Pending Criminal Charges")] == ("pending charges", 3)  # rows 9, 13, 14
+    assert mapping[("Citizenship", "KOREA, SOUTH")] == ("South Korea", 1)
+    assert mapping[("Outcome", "(blank)")] == ("pending", 1)
+    assert sum(rows for (column, _), (_, rows) in mapping.items() if column == "Outcome") == 7
 
 
 def test_citizenship_spellings_of_one_country_count_together():
@@ -533,7 +698,18 @@ def test_foia_export_counts_every_row(tmp_path):
         assert row.date_issued == day(r["date"][:10])
         assert row.outcome_detail == (r["lift_reason"] or None)
         assert (row.detainer_type or "") == r["detainer_type"]
-    assert problem_keys(dataset) == []
+    assert problem_keys(dataset) == [("W411", FOIA_FILE, "", None, "", "")]
+    # exact repeats, found here by comparing whole lines: reported, and still counted as separate detainers
+    seen, repeats = set(), []
+    for line, r in enumerate(source, start=2):
+        key = tuple(r.values())
+        if key in seen:
+            repeats.append(line)
+        seen.add(key)
+    w411 = next(p for p in dataset.problems if p.code == "W411")
+    assert w411.message.startswith(f"{len(repeats)} {'row repeats' if len(repeats) == 1 else 'rows repeat'} an "
+                                   "earlier row exactly")
+    assert f"row {repeats[0]} repeats row" in w411.message
     # every facility of these real rows is attributed, to the county checked by hand against the sources
     by_hand = {
         "MOSHANNON VALLEY CORRECTIONAL": ("42033", "reference-words"),  # mailing town Philipsburg is in Centre
@@ -680,13 +856,13 @@ def test_other_files_in_inputs_are_reported_not_read(tmp_path):
     (inputs / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
     (inputs / ".DS_Store").write_bytes(b"\0")
     dataset = load_inputs(inputs)
-    assert problem_keys(dataset, {"W101", "E101"}) == [
+    assert problem_keys(dataset, {"W101", "E101", "W201"}) == [
         ("E101", "old.xls", "", None, "", ""),
-        ("W101", "notes.txt", "", None, "", ""),
         ("W101", "~$week.xlsx", "", None, "", ""),
+        ("W201", "notes.txt", "", None, "", ""),  # a .txt file is read: this one is not a table
     ]
     assert [p.code for p in dataset.errors] == ["E101"]
-    assert dataset.files == ["detainers-excel.csv"]
+    assert dataset.files == ["detainers-excel.csv", "notes.txt"]
     assert len(dataset.used("detainers")) == 3
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from ingest_helpers import FIXTURES, PROJECT, copy_case, parse_reasons, run_check, snapshot
 
-STAFF_FILES = {"problems.csv", "reconciliation.csv", "changes.csv", "facility-attribution.xlsx", "check-report.txt"}
+STAFF_FILES = {"problems.csv", "reconciliation.csv", "changes.csv", "facility-attribution.xlsx", "check-report.txt",
+               "value-mapping.csv"}
 
 
 @pytest.fixture
@@ -135,16 +136,17 @@ def test_check_never_modifies_staff_files(tmp_path, project_outputs_guard):
     start = out.index("Reconciliation (rows read = used + excluded):") + 1
     end = next(i for i in range(start, len(out)) if not out[i].startswith("  "))
     recon_lines = out[start:end]
-    # 21 data files, 25 sheets: workbook.xlsx has 4, facilities.xlsx 2; the rest 1 each
-    assert len(recon_lines) == 25
+    # 22 files read (notes.txt is read as text), 26 sheets: workbook.xlsx has 4, facilities.xlsx 2; the rest 1 each
+    assert len(recon_lines) == 26
     counted = [re.search(r": ([\d,]+) read, ([\d,]+) used, ([\d,]+) excluded", line) for line in recon_lines]
-    assert sum(m is None for m in counted) == 4  # the four sheets of unknown_layout/workbook.xlsx
+    assert sum(m is None for m in counted) == 5  # the four sheets of unknown_layout/workbook.xlsx, and notes.txt
+    assert "  detainers, Outcome:" in result.stdout.split("How values were counted")[1].splitlines()
     for m in filter(None, counted):
         read, used, excluded = (int(g.replace(",", "")) for g in m.groups())
         assert read == used + excluded
     with open(staff / "reconciliation.csv", newline="", encoding="utf-8-sig") as handle:
         recon = list(csv.DictReader(handle))
-    assert len(recon) == 25
+    assert len(recon) == 26
     for row in recon:
         assert int(row["rows_read"]) == int(row["used"]) + int(row["excluded"]), row
     # running the library directly does not write either
@@ -159,4 +161,14 @@ def test_fixture_folder_itself_untouched(tmp_path):
     result = run_check(FIXTURES / "ice_export", tmp_path / "staff")
     assert result.returncode == 0, result.stderr
     assert snapshot(FIXTURES) == before
+    # --check lists each distinct outcome, criminality and citizenship text, its rows and what it counted as
+    counted_as = re.findall(r"^ {4}(\S.*?) +(\d+)  -> (.+)$", result.stdout, re.M)
+    assert counted_as[:4] == [("Detainer Declined by LEA", "2", "declined"), ("Booked into Detention", "3", "honored"),
+                              ("Transferred", "1", "other"), ("(blank)", "1", "pending")]
+    assert ("Suspected Gang Member", "1", "unknown (W302: not recognised)") in counted_as
+    assert ("ATLANTIS", "1", "unknown (W301: not recognised)") in counted_as
+    with open(tmp_path / "staff" / "value-mapping.csv", newline="", encoding="utf-8-sig") as handle:
+        mapping = {(r["column"], r["value"]): (r["counted_as"], r["rows"]) for r in csv.DictReader(handle)}
+    assert mapping[("Citizenship", "KOREA, SOUTH")] == ("South Korea", "1")
+    assert "  detainers, Outcome:" in (tmp_path / "staff" / "check-report.txt").read_text().splitlines()
     shutil.rmtree(tmp_path / "staff")

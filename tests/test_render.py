@@ -52,3 +52,18 @@ def test_templates_escape_and_refuse_undefined():
     with pytest.raises(jinja2.UndefinedError):
         template.render()
     assert env.get_template("report.html.j2").environment.autoescape is True
+
+
+def test_fonttools_subsetting_without_harfbuzz_subset_is_not_a_failure(monkeypatch, caplog):
+    """Without the optional HarfBuzz-subset library WeasyPrint subsets fonts with fontTools, correctly, and says
+    so at warning level: that notice must not stop a machine without the library from publishing."""
+    import weasyprint.pdf.fonts
+
+    monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)
+    pdf = render_pdf(page("<p>Hello</p>"), DAY)
+    assert pdf.startswith(b"%PDF-")
+    notices = [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")]
+    assert any(n.startswith("Using fontTools instead of HarfBuzz-Subset for font") for n in notices)
+    # other warnings still fail the render, with or without the library
+    with pytest.raises(RenderError, match="colour"):
+        render_pdf(page("<p>x</p>", "<style>p { colour: red; }</style>"), DAY)

@@ -113,8 +113,13 @@ def _write_inputs(folder: Path) -> list[dict]:
                     "Criteria for Honoring Detainer", "Source", "As Of"])
         w.writerow(["Travis County", "TX", "48453", "San Antonio", "2017-02-01", "Honors only some detainers",
                     "Serious offenses", "Sheriff's statement", "2017-03-01"])
-        w.writerow(["Later County", "TX", "48201", "Houston", "2017-06-01", "Enacted after the week", "None",
+        w.writerow(["Later County", "TX", "48201", "Houston", "2017-03-01", "Enacted after the week", "None",
                     "", ""])
+        # real policy lists give only the month (or the year): kept at that precision, never given a day
+        w.writerow(["Cook County", "IL", "17031", "Chicago", "Sept. 2014", "Ordinance", "None", "Press", "2017"])
+        w.writerow(["Multnomah County", "OR", "41051", "Seattle", "2/2017", "Sheriff policy", "Warrant", "", ""])
+        w.writerow(["Santa Clara County", "CA", "06085", "San Francisco", "February 2016", "Board policy",
+                    "Warrant", "", "2017-01"])
     return rows
 
 
@@ -190,8 +195,22 @@ def test_jurisdictions_keyed_on_fips_with_not_determined(published):
 
 def test_policies_newest_first_only_enacted_by_week_end(published):
     policies = published["json"]["policies"]
-    assert [p["jurisdiction"] for p in policies] == ["Travis County"]
-    assert policies[0]["date_enacted"] == "2017-02-01"
+    # newest first by the first day of each date; a month (2/2017) from its first day, so Feb 2017 is on file
+    assert [(p["jurisdiction"], p["date_enacted"], p["as_of"]) for p in policies] == [
+        ("Multnomah County", "2017-02", None), ("Travis County", "2017-02-01", "2017-03-01"),
+        ("Santa Clara County", "2016-02", "2017-01"), ("Cook County", "2014-09", "2017")]
+
+
+def test_month_precision_policy_dates_print_as_written_never_with_a_day(published):
+    rows = _table(_tables(published["html"]), "Table 5.")
+    assert [(r[0].split(" (")[0], r[1], r[4]) for r in rows[1:]] == [
+        ("Multnomah County", "February 2017", "–"), ("Travis County", "2017-02-01", "Sheriff's statement, 2017-03-01"),
+        ("Santa Clara County", "February 2016", "–, January 2017"), ("Cook County", "September 2014", "Press, 2017")]
+    with open(published["folder"] / "policies.csv", encoding="utf-8") as handle:
+        dates = [(r["jurisdiction"], r["date_enacted"]) for r in csv.DictReader(handle)]
+    assert dates == [("Multnomah County", "2017-02"), ("Travis County", "2017-02-01"),
+                     ("Santa Clara County", "2016-02"), ("Cook County", "2014-09")]
+    assert "2014-09-01" not in published["html"] and "2017-02-01</td><td>Sheriff policy" not in published["html"]
 
 
 class _TableParser(HTMLParser):
