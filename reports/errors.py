@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from .safetext import one_line
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -131,9 +133,10 @@ class Problem:
         return ", ".join(parts)
 
     def line(self) -> str:
+        """One log line, whatever the file name or value holds (a line break in a name cannot forge another)."""
         value = f" [value: {self.value!r}]" if self.value != "" else ""
         message = f": {self.message}" if self.message else ""
-        return f"{self.severity.upper()} {self.code} {self.location()}: {self.title}{message}{value}"
+        return one_line(f"{self.severity.upper()} {self.code} {self.location()}: {self.title}{message}{value}")
 
     def as_row(self) -> dict:
         row = asdict(self)
@@ -141,6 +144,28 @@ class Problem:
         row["title"] = self.title
         row["help"] = CATALOGUE[self.code].help
         return row
+
+
+@dataclass(frozen=True)
+class DataNote:
+    """A note on what a source file can and cannot tell, for the report's data fidelity section.
+
+    ``text`` is a predicate about the source ("has no outcome dates: its declines are attributed to the date
+    the detainer was issued."). Staff see the file and sheet; the public never does: file and sheet names
+    can name people, so the public note numbers the file instead."""
+
+    file: str
+    sheet: str
+    layout: str
+    kind: str
+    text: str
+
+    def staff(self) -> str:
+        sheet = f", sheet {self.sheet!r}" if self.sheet else ""
+        return f"{self.file}{sheet} ({self.layout}) {self.text}"
+
+    def public(self, number: int) -> str:
+        return f"Source file {number} ({self.kind}, {self.layout}) {self.text}"
 
 
 def column_letter(index: int) -> str:

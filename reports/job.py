@@ -5,6 +5,7 @@ No printing here: the CLI turns the returned ``JobResult`` into messages and an 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import datetime as dt
 import errno
 import hashlib
@@ -81,6 +82,7 @@ def choose_weeks(dataset: Dataset, options: RunOptions, week_start: int, publish
     return sorted(weeks)
 
 
+@functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     digest = hashlib.sha256()
     for folder in ("reports", "templates"):
@@ -334,6 +336,11 @@ def mark_revision(report: Report, earlier, previous: dict, previous_content: dic
     report.revision_changes = [c.as_dict() for c in revisions.diff(previous, report_json(report))]
     report.revision_downloads = download_changes(previous_content, current_content)
     report.revision_reasons = revision_reasons(report, dataset)
+    if earlier[-1].manifest.get("software_sha256") != code_fingerprint():
+        report.revision_reasons.append(
+            f"This edition was made by a newer version of the publishing software than revision "
+            f"{earlier[-1].number}; changes it makes to the published files (new columns, wording, privacy rules) "
+            "are part of this revision too.")
 
 
 def revision_reasons(report: Report, dataset: Dataset) -> list[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import attribution, ingest, join, redaction, validate
-from .errors import ERROR, WARNING, Problem
+from .errors import ERROR, WARNING, DataNote, Problem
 from .reference import Counties, load_counties
 from .safetext import write_csv
 from .schema import KINDS, layouts_with_aliases
@@ -38,7 +38,7 @@ class Dataset:
     row_status: pd.DataFrame  # one row per spreadsheet row below a header
     changes: pd.DataFrame  # detainers updated by a newer file (staff only)
     attribution: pd.DataFrame  # every facility: county, method and evidence, weakest first (staff only)
-    notes: list[str] = field(default_factory=list)  # data-quality notes for the report
+    data_notes: list[DataNote] = field(default_factory=list)  # what each source can and cannot tell
     files: list[str] = field(default_factory=list)
     # Corrections sheets. correction_rows: every row read, with row_status (staff only: has detainer IDs).
     # corrections: one row per correction used, public-safe (join.PUBLIC_CORRECTION_COLUMNS).
@@ -59,6 +59,16 @@ class Dataset:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == WARNING]
+
+    @property
+    def notes(self) -> list[str]:
+        """The data notes as staff read them (naming files and sheets)."""
+        return [n.staff() for n in self.data_notes]
+
+    def public_notes(self) -> list[str]:
+        """The data notes as the public reads them: files numbered in the order staff see them, never named."""
+        numbers = {name: n for n, name in enumerate(self.files, start=1)}
+        return [n.public(numbers.get(n.file, 0)) for n in self.data_notes]
 
     def used(self, kind: str) -> pd.DataFrame:
         frame = self.correction_rows if kind == "corrections" else getattr(self, kind)
@@ -142,7 +152,7 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
             "as 'jurisdiction not determined'")))
 
     problems += identical_files(digests, tables)
-    notes = [n for s in sheets for n in s.notes]
+    data_notes = [n for s in sheets for n in s.notes]
     frames_out = {"detainers": detainers, "charges": charges,
                   "facilities": frames["facilities"], "policies": frames["policies"]}
     status = pd.concat(
@@ -154,7 +164,7 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
     # in the order staff read their files: by file, sheet, row and column (file-level problems first)
     problems.sort(key=lambda p: (p.file, p.sheet, p.row or 0, p.column, p.code))
     return Dataset(**frames_out, problems=problems, reconciliation=reconciliation, row_status=status,
-                   changes=changes, attribution=review, notes=notes,
+                   changes=changes, attribution=review, data_notes=data_notes,
                    files=[p.relative_to(inputs_dir).as_posix() for p in paths],
                    correction_rows=frames["corrections"], corrections=corrections, responses=responses,
                    correction_log=correction_log, value_mapping=value_mapping(sheets))

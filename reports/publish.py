@@ -25,7 +25,7 @@ import pandas as pd
 from . import faults
 from .archive import ARCHIVE, MANIFEST, STAGING_PREFIX, Revision, archive_dir
 from .atomic import fsync_dir, fsync_tree, sha256_file, symlink_atomic, write_atomic
-from .render import DOWNLOADS, render_html, render_pdf
+from .render import DOWNLOADS, downloads_for, render_html, render_pdf
 from .safetext import csv_text
 from .tables import Report, report_json
 
@@ -40,6 +40,11 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def download_tables(report: Report) -> dict[str, pd.DataFrame]:
+    published = {name for name, _ in downloads_for(report)}
+    return {name: frame for name, frame in _tables(report).items() if name in published}
+
+
+def _tables(report: Report) -> dict[str, pd.DataFrame]:
     return {
         "jurisdictions.csv": report.jurisdictions,
         "detainers-issued.csv": report.issued_detail,
@@ -142,7 +147,7 @@ def build_publication(report: Report, folder: Path, public_base_url: str, manife
     for name, frame in tables.items():
         (folder / name).write_bytes(csv_bytes(frame))
     write_xlsx(tables, folder / "tables.xlsx", report)
-    expected = {name for name, _ in DOWNLOADS} | {"report.html", "report.pdf"}
+    expected = {name for name, _ in downloads_for(report)} | {"report.html", "report.pdf"}
     written = {p.name for p in folder.iterdir()}
     if written != expected:
         raise RuntimeError(f"publication files differ from the documented list: {sorted(written ^ expected)}")

@@ -17,7 +17,8 @@ Template context (``REPORT_CONTEXT``; StrictUndefined makes a missing key an err
     downloads (list of {file, description}), chart_data_uri (data: URL of the SVG chart),
     css (the stylesheet text), link_base ("" in HTML; the public URL of the week's folder in the PDF),
     detail_dates ("week" or "exact": how table 3b gives dates), top_code_below (citizenship top-coding threshold),
-    data_received (False: no detainer data were received for the week; page 1 says so).
+    data_received (False: no detainer data were received for the week; page 1 says so),
+    min_cell (0: exact counts; otherwise counts below it read "[c]" and row-level tables are not published).
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ REPORT_CONTEXT = (
     "detail_rows", "detail_truncated", "charges_rows", "category_rows", "policy_rows", "trend_rows",
     "jurisdiction_count", "top_n", "min_rate_base", "week_start_day", "computed_caveats", "standing_caveats",
     "data_notes", "downloads", "chart_data_uri", "css", "link_base", "detail_dates", "top_code_below",
-    "data_received",
+    "data_received", "min_cell",
 )
 
 
@@ -58,18 +59,18 @@ def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def fmt_num(value) -> str:
-    if _missing(value):
-        return "–"
-    return f"{int(round(value)):,}"
+def _figure(format_number):
+    """A number formatter that prints '–' for no figure and a withheld figure ('[c]') as it is."""
+    def fmt(value) -> str:
+        if _missing(value):
+            return "–"
+        return value if isinstance(value, str) else format_number(value)
+    return fmt
 
 
-def fmt_dec(value) -> str:
-    return "–" if _missing(value) else f"{value:,.1f}"
-
-
-def fmt_pct(value) -> str:
-    return "–" if _missing(value) else f"{value:.1f}%"
+fmt_num = _figure(lambda value: f"{int(round(value)):,}")
+fmt_dec = _figure(lambda value: f"{value:,.1f}")
+fmt_pct = _figure(lambda value: f"{value:.1f}%")
 
 
 def fmt_isodate(value) -> str:
@@ -122,7 +123,7 @@ def trend_chart_svg(report: Report) -> bytes:
 
     matplotlib.rcParams.update({"svg.hashsalt": "detainer-report", "svg.fonttype": "none",
                                 "font.family": "DejaVu Sans", "font.size": 10})
-    trend = report.trend
+    trend = report.trend.replace("[c]", float("nan"))  # a withheld week is a gap in its line
     labels = [d.strftime("%b %d") for d in trend["week_end"]]
     fig, ax = plt.subplots(figsize=(8, 3.4))
     ax.plot(labels, trend["issued"], color="#1d4f91", marker="o", linewidth=2, label="Issued")
@@ -158,6 +159,16 @@ DOWNLOADS = (
     ("trend.csv", "Table 6"),
     ("corrections.csv", "the corrections log (Table 10)"),
 )
+
+
+def downloads_for(report: Report) -> tuple[tuple[str, str], ...]:
+    """The files of an edition: all of DOWNLOADS, but for the row-level ones when small counts are withheld
+    (anyone could count the rows)."""
+    from .disclosure import ROW_LEVEL_DOWNLOADS
+
+    if report.settings.min_cell >= 2:
+        return tuple(d for d in DOWNLOADS if d[0] not in ROW_LEVEL_DOWNLOADS)
+    return DOWNLOADS
 
 
 def stylesheet(for_pdf: bool) -> str:
@@ -203,10 +214,11 @@ def context(report: Report, link_base: str, for_pdf: bool = False) -> dict:
         "week_start_day": WEEKDAYS[report.settings.week_start_index].capitalize(),
         "computed_caveats": report.caveats, "standing_caveats": list(report.settings.standing_caveats),
         "data_notes": report.data_notes,
-        "downloads": [{"file": f, "description": d} for f, d in DOWNLOADS],
+        "downloads": [{"file": f, "description": d} for f, d in downloads_for(report)],
         "chart_data_uri": "data:image/svg+xml;base64," + base64.b64encode(chart).decode("ascii"),
         "css": stylesheet(for_pdf), "link_base": link_base, "data_received": report.data_received,
         "detail_dates": report.settings.row_level_dates, "top_code_below": report.settings.top_code_citizenship_below,
+        "min_cell": report.settings.min_cell,
     }
     if set(values) != set(REPORT_CONTEXT):
         raise RuntimeError(f"template context differs from REPORT_CONTEXT: {sorted(set(values) ^ set(REPORT_CONTEXT))}")

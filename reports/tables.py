@@ -8,6 +8,7 @@ Counting rules (README, "How the figures are counted"):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -18,7 +19,7 @@ from .reference import Counties
 from .schema import CHARGE_STATUSES, OUTCOMES
 from .settings import Settings
 from .attribution import method_counts
-from .disclosure import row_level
+from .disclosure import row_level, suppress_report
 from .validate import DAY, format_partial_date
 from .wording import counted
 
@@ -350,8 +351,11 @@ def _join(items: list[str]) -> str:
 
 
 def computed_caveats(issued, declines, week_charges, not_subsequent, week: Week, dataset: Dataset,
-                     policies: pd.DataFrame, counties: Counties) -> list[str]:
-    """Caveats that this week's data calls for; each names its number."""
+                     policies: pd.DataFrame, counties: Counties, min_cell: int = 0) -> list[str]:
+    """Caveats that this week's data calls for; each names its number.
+
+    With small-cell suppression on (``min_cell``), a caveat about one county's or one facility's count is left
+    out, and so is any caveat with a count below ``min_cell``: it would give a withheld figure away."""
     caveats = []
     attribution = attribution_caveat(issued, declines)
     if attribution:
@@ -372,7 +376,7 @@ def computed_caveats(issued, declines, week_charges, not_subsequent, week: Week,
             top_fips = that_day["county_fips"].value_counts()
             text = (f"{count:,} of the {n_declines:,} declines ({_pct(count, n_declines)}) were recorded on a single "
                     f"day, {day:%A, %B} {day.day}.")
-            if len(top_fips) and top_fips.iloc[0] > count / 2:
+            if len(top_fips) and top_fips.iloc[0] > count / 2 and not min_cell:
                 fips = top_fips.index[0]
                 text += f" {int(top_fips.iloc[0]):,} of them were in {counties.by_fips[fips].label}."
                 enacted = policies[(policies["county_fips"] == fips) & (policies["date_enacted"].dt.date == day)
@@ -382,7 +386,7 @@ def computed_caveats(issued, declines, week_charges, not_subsequent, week: Week,
                              "held at the time were assessed at once; the spike reflects that, not a week's flow.")
             caveats.append(text)
         by_place = declines["facility"].value_counts()
-        if n_declines >= 5 and by_place.iloc[0] > n_declines / 2:
+        if n_declines >= 5 and by_place.iloc[0] > n_declines / 2 and not min_cell:
             caveats.append(f"{int(by_place.iloc[0]):,} of the {n_declines:,} declines "
                            f"({_pct(int(by_place.iloc[0]), n_declines)}) were recorded at one facility, "
                            f"{by_place.index[0]}.")
@@ -416,7 +420,15 @@ def computed_caveats(issued, declines, week_charges, not_subsequent, week: Week,
     for code, count in warned.value_counts().sort_index().items():
         caveats.append(f"Data check: {counted(int(count), 'record')} in the source files "
                        + VALUE_WARNINGS[code].format(verb="was" if count == 1 else "were") + ".")
+    if min_cell:
+        caveats = [c for c in caveats if not _has_small_count(c, min_cell)]
     return caveats
+
+
+def _has_small_count(text: str, min_cell: int) -> bool:
+    """Does a sentence print a count from 1 to min_cell - 1? (Years and days of the month are not counts.)"""
+    text = re.sub(r"[A-Z][a-z]+ \d{1,2}, \d{4}|\d{4}-\d{2}-\d{2}|\(\d+%\)", "", text)
+    return any(1 <= int(n.replace(",", "")) < min_cell for n in re.findall(r"(?<![\w.])\d[\d,]*(?![\w.%])", text))
 
 
 def build_report(dataset: Dataset, week: Week, settings: Settings, counties: Counties, *, sample: bool,
@@ -453,9 +465,9 @@ def build_report(dataset: Dataset, week: Week, settings: Settings, counties: Cou
         "declined_attribution": method_counts(declines),
     }
     caveats = computed_caveats(issued, declines, week_charges, not_subsequent, week, dataset, policies_all,
-                               counties)
+                               counties, settings.min_cell)
     corrections, responses = corrections_and_responses(dataset, jurisdictions, published)
-    return Report(
+    return suppress_report(Report(
         week=week, published=published, sample=sample, revision=revision, settings=settings, summary=summary,
         corrections=corrections, responses=responses,
         jurisdictions=jurisdictions, issued_table=issued_table(jurisdictions, settings),
@@ -466,7 +478,7 @@ def build_report(dataset: Dataset, week: Week, settings: Settings, counties: Cou
         charges_by_category=charges_by_category(week_charges, cumulative),
         charges_detail=row_level(charges_detail(cumulative, week, counties), settings), policies=policies,
         trend=trend_table(detainers, week, settings.trend_weeks), caveats=caveats,
-        data_notes=list(dataset.notes), data_received=week_has_data(dataset, week))
+        data_notes=dataset.public_notes(), data_received=week_has_data(dataset, week)))
 
 
 CORRECTION_LOG_COLUMNS = ["date", "jurisdiction", "facility", "field", "what_was_wrong", "correct_value", "note",
@@ -500,15 +512,18 @@ def report_json(report: Report) -> dict:
     def num(value):
         return None if value is None or value != value else value
 
+    def count(value):  # a count, or "[c]" where it is withheld (settings.min_cell)
+        return value if isinstance(value, str) else int(value)
+
     jurisdictions = []
     for r in report.jurisdictions.itertuples(index=False):
         jurisdictions.append({
             "fips": r.fips or None, "name": r.name, "state": r.state or None, "population": num(r.population),
-            "issued": int(r.issued),
-            "issued_outcomes": {"honored": int(r.honored), "declined": int(r.issued_declined),
-                                "pending": int(r.pending), "other": int(r.other)},
+            "issued": count(r.issued),
+            "issued_outcomes": {"honored": count(r.honored), "declined": count(r.issued_declined),
+                                "pending": count(r.pending), "other": count(r.other)},
             "decline_rate_percent": num(r.decline_rate), "issued_per_100k": num(r.issued_per_100k),
-            "declined": int(r.declined), "policy_on_file": bool(r.policy_on_file),
+            "declined": count(r.declined), "policy_on_file": bool(r.policy_on_file),
         })
     s = dict(report.summary)
     if not s["charges_data"]:  # not reported is not zero

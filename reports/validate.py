@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pycountry
 
-from .errors import Problem
+from .errors import DataNote, Problem
 from .ingest import SheetTable, file_fingerprint
 from .reference import Counties
 from .schema import (
@@ -320,7 +320,7 @@ class ValidatedSheet:
     table: SheetTable
     frame: pd.DataFrame  # typed canonical columns + provenance + row_status
     problems: list[Problem]
-    notes: list[str]
+    notes: list[DataNote]
     value_mapping: list[dict] = field(default_factory=list)  # VALUE_MAPPING_COLUMNS: each distinct text read
 
 
@@ -483,7 +483,7 @@ def validate_sheet(table: SheetTable, counties: Counties, rules: ReadRules = DEF
         if column.type in DATE_TYPES:
             frame[column.field] = pd.to_datetime(frame[column.field]).astype("datetime64[s]")
 
-    notes: list[str] = []
+    notes: list[DataNote] = []
     _check_fips(table, frame, counties, problems, row_errors)
     if table.kind == "detainers":
         _check_detainer_dates(table, frame, problems, row_errors, notes)
@@ -492,8 +492,12 @@ def validate_sheet(table: SheetTable, counties: Counties, rules: ReadRules = DEF
         _check_corrections(table, frame, counties, problems, row_errors, rules)
     frame["row_status"] = ["error" if e else "used" for e in row_errors]
     for note in table.layout.notes:
-        notes.append(f"{table.file}{_sheet_suffix(table)} ({table.layout.name}) {note}.")
+        notes.append(_note(table, f"{note}."))
     return ValidatedSheet(table, frame, problems, notes, value_mapping)
+
+
+def _note(table: SheetTable, text: str) -> DataNote:
+    return DataNote(table.file, table.sheet, table.layout.name, table.kind, text)
 
 
 def _unsaved_formula_rows(table: SheetTable, field_name: str) -> set[int]:
@@ -503,10 +507,6 @@ def _unsaved_formula_rows(table: SheetTable, field_name: str) -> set[int]:
     column = table.columns[field_name]
     rows = {row - 1 for row, col in ((r + 1, c) for r, c in table.formula_gaps) if col == column}
     return {i for i, row_number in enumerate(table.record_rows) if row_number - 1 in rows}
-
-
-def _sheet_suffix(table: SheetTable) -> str:
-    return f", sheet {table.sheet!r}" if table.sheet else ""
 
 
 def _check_fips(table, frame, counties: Counties, problems, row_errors):
@@ -536,8 +536,8 @@ def _check_detainer_dates(table, frame, problems, row_errors, notes):
     has_outcome_date = "outcome_date" in table.values
     frame["outcome_date_source"] = "record" if has_outcome_date else "issue date (no outcome date in layout)"
     if not has_outcome_date:
-        notes.append(f"{table.file}{_sheet_suffix(table)} ({table.layout.name}) has no outcome dates: "
-                     "its declines are attributed to the date the detainer was issued.")
+        notes.append(_note(table, "has no outcome dates: its declines are attributed to the date the detainer "
+                                  "was issued."))
         frame["outcome_date"] = frame["date_issued"].where(frame["outcome"] != "pending")
         return
     label = table.column_label("outcome_date")
@@ -554,9 +554,9 @@ def _check_detainer_dates(table, frame, problems, row_errors, notes):
         problems.append(Problem("W303", file=table.file, sheet=table.sheet, row=table.record_rows[i], column=label))
     if undated.any():
         count = int(undated.sum())
-        notes.append(f"{table.file}{_sheet_suffix(table)}: {count:,} declined "
-                     f"{'detainer has' if count == 1 else 'detainers have'} no outcome date and "
-                     f"{'is' if count == 1 else 'are'} attributed to the date issued.")
+        notes.append(_note(table, f"holds {count:,} declined {'detainer' if count == 1 else 'detainers'} without "
+                                  f"an outcome date: {'it is' if count == 1 else 'they are'} attributed to the "
+                                  "date issued."))
     frame.loc[undated, "outcome_date_source"] = "issue date (outcome date blank)"
     frame.loc[undated, "outcome_date"] = issued[undated]
 
@@ -598,9 +598,9 @@ def _assign_ids(table: SheetTable, frame: pd.DataFrame, problems: list[Problem],
         for i, derived in zip(incomplete, content):
             ids[i] = derived
         names = " and ".join(KINDS["detainers"].column(f).name for f in identity)
-        notes.append(f"{table.file}{_sheet_suffix(table)}: {len(incomplete):,} "
-                     f"{'row has' if len(incomplete) == 1 else 'rows have'} no {names}: each is counted as a "
-                     "separate detainer and cannot be matched with the same detainer in another file.")
+        notes.append(_note(table, f"holds {len(incomplete):,} {'row' if len(incomplete) == 1 else 'rows'} without "
+                                  f"a {names}: each is counted as a separate detainer and cannot be matched with "
+                                  "the same detainer in another file."))
     frame["detainer_id"] = pd.Series(ids, index=frame.index, dtype=object)
 
 

@@ -841,8 +841,10 @@ def test_bad_values(tmp_path):
     bad5 = used_by_id(dataset)["BAD-5"]
     assert (bad5.outcome, bad5.outcome_date, bad5.outcome_date_source) == (
         "declined", day("2017-02-01"), "issue date (outcome date blank)")
-    assert dataset.notes == ["detainers.xlsx, sheet 'Detainers': 1 declined detainer has no outcome date and "
-                             "is attributed to the date issued."]
+    assert dataset.notes == ["detainers.xlsx, sheet 'Detainers' (detainers (project template)) holds 1 declined "
+                             "detainer without an outcome date: it is attributed to the date issued."]
+    assert dataset.public_notes() == ["Source file 2 (detainers, detainers (project template)) holds 1 declined "
+                                      "detainer without an outcome date: it is attributed to the date issued."]
     charge = row_at(dataset.charges, "charges.csv", 3)
     assert (charge.row_status, charge.linked_detainer_id, charge.subsequent) == ("used", "BAD-6", True)
 

@@ -1,0 +1,360 @@
+"""Issue 9: every fix reaches the public, nothing archived is lost, no name leaks, the machine's failures are
+named. In-process runs with a frozen clock; the kill and signal tests run generate.py as a real process."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import errno
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+
+from reports import faults, job, publish
+from reports.exceptions import (EXIT_ENVIRONMENT, EXIT_SIGTERM, ClockError, EnvironmentProblem, PublicTreeError,
+                                RenderError, UsageError)
+from reports.job import run_job
+from reports.options import RunOptions
+
+ROOT = Path(__file__).resolve().parent.parent
+UTC = dt.timezone.utc
+NOW = dt.datetime(2017, 3, 20, 12, tzinfo=UTC)
+HEADER = ["Detainer ID", "Subject ID", "Facility", "State", "County FIPS", "Date Issued", "Outcome", "Outcome Date",
+          "Citizenship", "Most Serious Conviction"]
+ROWS = [
+    ["A1", "SUBJ-100001", "Travis County Jail", "TX", "48453", "2017-01-30", "declined", "2017-02-01", "Mexico",
+     "Assault"],
+    ["A2", "SUBJ-100002", "Travis County Jail", "TX", "48453", "2017-01-31", "declined", "2017-02-02", "Mexico",
+     "Burglary"],
+    ["A3", "SUBJ-100003", "Clark County Detention", "NV", "32003", "2017-02-01", "honored", "2017-02-02", "Mexico",
+     ""],
+    ["B1", "SUBJ-100004", "Travis County Jail", "TX", "48453", "2017-02-06", "declined", "2017-02-08", "Mexico",
+     "Theft"],
+]
+SETTINGS = 'public_base_url = "https://stats.example.gov/detainers/"\n'
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(rows)  # a lone CR stays in its cell
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def make_base(tmp_path: Path, rows=ROWS, name: str = "detainers.csv") -> Path:
+    (tmp_path / "inputs").mkdir()
+    write_csv(tmp_path / "inputs" / name, [HEADER, *rows])
+    (tmp_path / "settings.toml").write_text(SETTINGS, encoding="utf-8")
+    return tmp_path
+
+
+def options(base: Path, now: dt.datetime = NOW, **extra) -> RunOptions:
+    return RunOptions(inputs=base / "inputs", outputs=base / "out", staff=base / "staff",
+                      settings=base / "settings.toml", now=now, **extra)
+
+
+def link(base: Path, week: str) -> str:
+    return os.readlink(base / "out" / week)
+
+
+def public_files(outputs: Path) -> dict[str, str]:
+    """The text of every public file: HTML, JSON, CSV, feed, index, manifest, PDF text and XLSX cells."""
+    texts = {}
+    for path in sorted(outputs.rglob("*")):
+        if not path.is_file() or path.is_symlink():
+            continue
+        rel = path.relative_to(outputs).as_posix()
+        if path.suffix == ".pdf":
+            texts[rel] = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+        elif path.suffix == ".xlsx":
+            workbook = openpyxl.load_workbook(path, read_only=True)
+            texts[rel] = "\n".join(str(v) for sheet in workbook for row in sheet.iter_rows(values_only=True)
+                                   for v in row if v is not None)
+            workbook.close()
+        else:
+            texts[rel] = path.read_text(encoding="utf-8")
+    return texts
+
+
+# --------------------------------------------------------------------------- every fix reaches the public
+
+
+@pytest.mark.parametrize("column, new_value", [(9, "Simple assault"), (8, "Guatemala"),
+                                               (2, "Travis County Correctional Complex")])
+def test_a_fix_that_moves_no_total_is_published_as_a_revision(tmp_path, column, new_value):
+    base = make_base(tmp_path)
+    # two declines in the week: rare citizenships would be shown as Other, and a fix to one would not show
+    (base / "settings.toml").write_text(SETTINGS + "top_code_citizenship_below = 0\n", encoding="utf-8")
+    assert run_job(options(base, week=dt.date(2017, 2, 1))).exit_code == 0
+    fixed = [list(r) for r in ROWS]
+    fixed[0][column] = new_value
+    write_csv(base / "inputs" / "detainers.csv", [HEADER, *fixed])
+    result = run_job(options(base, NOW + dt.timedelta(days=1), week=dt.date(2017, 2, 1)))
+    assert result.exit_code == 0, result.summary
+    assert link(base, "2017-02-03") == "archive/2017-02-03/r2"
+    data = json.loads((base / "out" / "2017-02-03" / "report.json").read_text())
+    assert data["revision"] == 2 and data["revision_changes"] == []  # no figure moved
+    declines = (base / "out" / "2017-02-03" / "declines.csv").read_text()
+    assert new_value in declines
+    assert {d["file"] for d in data["revision_downloads"]} >= {"declines.csv"}
+    changed = next(d for d in data["revision_downloads"] if d["file"] == "declines.csv")
+    assert (changed["rows_removed"], changed["rows_added"]) == (1, 1)
+    html = (base / "out" / "2017-02-03" / "report.html").read_text()
+    assert "No figure changed since revision 1" in html and "declines.csv</code>: 1 removed, 1 added" in html
+
+
+def test_a_charge_text_fix_is_published(tmp_path):
+    base = make_base(tmp_path)
+    charges = [["Subject ID", "Arrest Date", "State", "Charge", "Status"],
+               ["SUBJ-100001", "2017-02-02", "TX", "Driving with suspended license", "pending"]]
+    write_csv(base / "inputs" / "charges.csv", charges)
+    assert run_job(options(base, week=dt.date(2017, 2, 1))).exit_code == 0
+    charges[1][3] = "Driving without a license"
+    write_csv(base / "inputs" / "charges.csv", charges)
+    assert run_job(options(base, NOW + dt.timedelta(days=1), week=dt.date(2017, 2, 1))).exit_code == 0
+    assert link(base, "2017-02-03") == "archive/2017-02-03/r2"
+    assert "Driving without a license" in (base / "out" / "2017-02-03" / "subsequent-charges.csv").read_text()
+
+
+def test_nothing_changed_publishes_nothing(tmp_path):
+    base = make_base(tmp_path)
+    assert run_job(options(base, week=dt.date(2017, 2, 1))).exit_code == 0
+    (base / "staff" / "last-run.json").unlink()  # not the fast path: the week is rebuilt and compared
+    result = run_job(options(base, NOW + dt.timedelta(days=1), week=dt.date(2017, 2, 1)))
+    assert result.exit_code == 0 and result.unchanged == ["2017-02-03"]
+    assert link(base, "2017-02-03") == "archive/2017-02-03/r1"
+
+
+# --------------------------------------------------------------------------- index, feed, latest, several weeks
+
+
+@pytest.mark.parametrize("point", faults.POINTS)
+def test_killed_between_the_link_switch_and_the_index_the_next_run_repairs_the_catalogue(tmp_path, point):
+    base = make_base(tmp_path)
+    args = [sys.executable, str(ROOT / "generate.py"), "--inputs", str(base / "inputs"), "--outputs",
+            str(base / "out"), "--staff", str(base / "staff"), "--settings", str(base / "settings.toml")]
+    assert subprocess.run([*args, "--week", "2017-02-01"], capture_output=True).returncode == 0
+    killed = subprocess.run([*args, "--week", "2017-02-08"], capture_output=True,
+                            env={**os.environ, faults.ENVIRONMENT_VARIABLE: point})
+    assert killed.returncode == -signal.SIGKILL
+    assert link(base, "2017-02-10") == "archive/2017-02-10/r1"  # switched before the kill
+    assert "2017-02-10" not in (base / "out" / "index.html").read_text()  # the index is behind
+    again = subprocess.run([*args, "--week", "2017-02-08"], capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    index, feed = (base / "out" / "index.html").read_text(), (base / "out" / "feed.xml").read_text()
+    assert 'href="2017-02-10/report.pdf"' in index and "archive/2017-02-10/r1/" in feed
+    assert os.readlink(base / "out" / "latest") == "2017-02-10"
+
+
+def test_a_render_failure_on_a_later_week_publishes_no_week(tmp_path, monkeypatch):
+    base = make_base(tmp_path)
+    real = publish.render_pdf
+    calls = []
+
+    def fail_on_second(html, published):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RenderError("WeasyPrint warned (simulated)")
+        return real(html, published)
+
+    monkeypatch.setattr(publish, "render_pdf", fail_on_second)
+    with pytest.raises(RenderError):
+        run_job(options(base, all_weeks=True))
+    outputs = base / "out"
+    assert not [p for p in outputs.iterdir() if p.is_symlink()]  # neither week, not even the one rendered
+    assert not any((outputs / "archive").rglob("r*")) and not list((outputs / "archive").glob(".staging-*"))
+    monkeypatch.setattr(publish, "render_pdf", real)
+    result = run_job(options(base, all_weeks=True))
+    assert result.exit_code == 0 and sorted(p.parent.name for p in result.published) == ["2017-02-03", "2017-02-10"]
+
+
+def test_a_switch_stopped_half_way_names_the_weeks_published(tmp_path, monkeypatch):
+    base = make_base(tmp_path)
+    real = publish.symlink_atomic
+    calls = []
+
+    def disk_full_on_second(target, link_path):
+        calls.append(target)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device", str(link_path))
+        real(target, link_path)
+
+    monkeypatch.setattr(publish, "symlink_atomic", disk_full_on_second)
+    with pytest.raises(EnvironmentProblem) as caught:
+        run_job(options(base, all_weeks=True))
+    message = str(caught.value)
+    assert message.startswith("No space left on device:") and "published before the failure: 2017-02-03 r1" in message
+    assert caught.value.exit_code == EXIT_ENVIRONMENT
+    monkeypatch.setattr(publish, "symlink_atomic", real)
+    assert run_job(options(base, all_weeks=True)).exit_code == 0  # the archived r1 of 2017-02-10 gets its link
+    assert link(base, "2017-02-10") == "archive/2017-02-10/r1"
+    index = (base / "out" / "index.html").read_text()
+    assert 'href="2017-02-03/report.pdf"' in index and 'href="2017-02-10/report.pdf"' in index
+
+
+def test_an_archive_on_another_filesystem_is_staged_there(tmp_path):
+    """Staging inside the archive: the rename never crosses devices, and nothing is left in the public folder."""
+    other = Path("/dev/shm")
+    if not other.is_dir() or os.stat(other).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("no second filesystem here")
+    base = make_base(tmp_path)
+    archive = other / f"detainer-archive-{os.getpid()}"
+    archive.mkdir()
+    try:
+        (base / "out").mkdir()
+        (base / "out" / "archive").symlink_to(archive)
+        result = run_job(options(base, week=dt.date(2017, 2, 1)))
+        assert result.exit_code == 0, result.summary
+        assert (archive / "2017-02-03" / "r1" / "report.pdf").is_file()
+        assert not [p for p in (base / "out").iterdir() if p.name.startswith(".")]
+    finally:
+        import shutil
+
+        shutil.rmtree(archive, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- the machine
+
+
+def test_a_full_disk_is_one_line_naming_the_path_and_nothing_is_left_half_done(tmp_path, monkeypatch):
+    base = make_base(tmp_path)
+    assert run_job(options(base, week=dt.date(2017, 2, 1))).exit_code == 0
+    write_csv(base / "inputs" / "detainers.csv", [HEADER, *ROWS[:2]])
+    real = publish.write_xlsx
+
+    def full(tables, path, report):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(publish, "write_xlsx", full)
+    with pytest.raises(EnvironmentProblem, match="No space left on device: .*tables.xlsx"):
+        run_job(options(base, NOW + dt.timedelta(days=1), week=dt.date(2017, 2, 1)))
+    assert link(base, "2017-02-03") == "archive/2017-02-03/r1"
+    assert not list((base / "out" / "archive").glob(".staging-*"))
+    monkeypatch.setattr(publish, "write_xlsx", real)
+
+
+def test_the_cli_turns_environment_failures_into_exit_6_without_a_traceback(tmp_path, monkeypatch, capsys):
+    from reports import cli
+
+    base = make_base(tmp_path)
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(base / "out"))
+
+    monkeypatch.setattr(job, "reconcile", read_only)
+    assert cli.run(options(base, week=dt.date(2017, 2, 1))) == EXIT_ENVIRONMENT
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: Read-only file system: {base / 'out'}") and "Traceback" not in err
+
+
+def test_sigterm_cleans_up_and_exits_143(tmp_path):
+    base = make_base(tmp_path)
+    args = [sys.executable, str(ROOT / "generate.py"), "--inputs", str(base / "inputs"), "--outputs",
+            str(base / "out"), "--staff", str(base / "staff"), "--settings", str(base / "settings.toml"), "--all"]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list((base / "out" / "archive").glob(".staging-*")):
+        time.sleep(0.02)  # wait until an edition is being built
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == EXIT_SIGTERM
+    assert err.strip().splitlines()[-1] == ("stopped: stopped by SIGTERM; staging was cleaned up and the previous "
+                                            "publication stands")
+    assert not list((base / "out" / "archive").glob(".staging-*"))
+    assert not [p for p in (base / "out").iterdir() if p.is_symlink() and p.name[:1].isdigit()]
+
+
+def test_a_clock_earlier_than_the_last_edition_is_refused(tmp_path):
+    base = make_base(tmp_path)
+    assert run_job(options(base, week=dt.date(2017, 2, 1))).exit_code == 0
+    write_csv(base / "inputs" / "detainers.csv", [HEADER, *ROWS[:2]])
+    with pytest.raises(ClockError, match="is earlier than the publication of archive/2017-02-03/r1"):
+        run_job(options(base, NOW - dt.timedelta(days=2), week=dt.date(2017, 2, 1)))
+    assert link(base, "2017-02-03") == "archive/2017-02-03/r1"
+
+
+def test_a_week_is_never_published_before_it_ends(tmp_path):
+    base = make_base(tmp_path)
+    with pytest.raises(ClockError, match="the week ending 2017-02-10 is not over on 2017-02-10"):
+        run_job(options(base, dt.datetime(2017, 2, 10, 17, tzinfo=UTC), week=dt.date(2017, 2, 8)))
+
+
+@pytest.mark.parametrize("layout", ["inputs in outputs", "outputs in inputs", "staff in inputs", "staff in outputs"])
+def test_folders_that_would_publish_staff_files_or_read_published_ones_are_refused(tmp_path, layout):
+    base = make_base(tmp_path)
+    opts = options(base)
+    if layout == "inputs in outputs":
+        (base / "out").mkdir()
+        (base / "inputs").rename(base / "out" / "inputs")
+        opts.inputs = base / "out" / "inputs"
+    elif layout == "outputs in inputs":
+        opts.outputs = base / "inputs" / "public"
+    elif layout == "staff in inputs":
+        opts.staff = base / "inputs" / "staff"
+    else:
+        opts.staff = base / "out" / "staff"
+    with pytest.raises(UsageError, match="folder .* is inside the"):
+        run_job(opts)
+    assert not (base / "inputs" / "public").exists() and not (base / "inputs" / "staff").exists()
+
+
+def test_foreign_folder_in_the_archive_is_refused_by_name(tmp_path):
+    base = make_base(tmp_path)
+    assert run_job(options(base, week=dt.date(2017, 2, 1))).exit_code == 0
+    (base / "out" / "archive" / "2017-02-03" / "r9").mkdir()
+    with pytest.raises(PublicTreeError, match="r9 is not a complete revision"):
+        run_job(options(base, NOW + dt.timedelta(days=1), week=dt.date(2017, 2, 1)))
+
+
+# --------------------------------------------------------------------------- privacy
+
+
+def test_no_file_name_sheet_name_or_identifier_reaches_any_public_file(tmp_path):
+    rows = [list(r) for r in ROWS]
+    rows[0][9] = "Assault; A209-999-999, DOB 01/02/1980"
+    rows[1][9] = "Burglary (co-defendant SUBJ-100003)"
+    base = tmp_path
+    folder = base / "inputs" / "Jane Roe"
+    folder.mkdir(parents=True)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Jane Roe"
+    for row in [HEADER, *rows]:
+        sheet.append(row)
+    workbook.save(folder / "detainers A209999999 Jane Roe.xlsx")
+    (base / "settings.toml").write_text(SETTINGS, encoding="utf-8")
+    result = run_job(options(base, all_weeks=True))
+    assert result.exit_code == 0, result.summary
+    texts = public_files(base / "out")
+    assert {"2017-02-03/report.pdf", "2017-02-03/declines.csv", "index.html", "feed.xml"} <= set(
+        t.replace("archive/2017-02-03/r1/", "2017-02-03/") for t in texts)
+    for name, text in texts.items():
+        for secret in ("Jane", "Roe", "A209999999", "209-999-999", "01/02/1980", "SUBJ-100003", "SUBJ-100001"):
+            assert secret not in text, f"{secret!r} published in {name}"
+    assert "[redacted]" in texts["archive/2017-02-03/r1/declines.csv"]
+    staff = (base / "staff" / "problems.csv").read_text(encoding="utf-8-sig")
+    assert staff.count("W502") == 2 and "Jane Roe" in staff  # staff keep the names; the value is not repeated
+    assert "01/02/1980" not in staff
+
+
+def test_line_breaks_and_control_characters_never_reach_a_download_as_a_formula(tmp_path):
+    rows = [list(r) for r in ROWS]
+    rows[0][9] = "Fraud\r=cmd|' /C calc'!A0\x07\x1b[31m"  # (a NUL makes the whole file an E103)
+    base = make_base(tmp_path, rows)
+    assert run_job(options(base, week=dt.date(2017, 2, 1))).exit_code == 0
+    text = (base / "out" / "2017-02-03" / "declines.csv").read_text(encoding="utf-8")
+    assert "\x07" not in text and "\x1b" not in text and "\r" not in text
+    records = list(csv.reader(io.StringIO(text)))
+    assert all(len(r) == len(records[0]) for r in records)
+    cell = next(c for r in records for c in r if c.startswith("Fraud"))
+    assert cell == "Fraud\n'=cmd|' /C calc'!A0[31m"  # one cell; the formula neutralised on its own line
+    assert not any(line.startswith("=") for line in text.splitlines())
+    html = (base / "out" / "2017-02-03" / "report.html").read_text()
+    assert "\x07" not in html and "\x1b" not in html
