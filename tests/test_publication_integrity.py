@@ -358,3 +358,39 @@ def test_line_breaks_and_control_characters_never_reach_a_download_as_a_formula(
     assert not any(line.startswith("=") for line in text.splitlines())
     html = (base / "out" / "2017-02-03" / "report.html").read_text()
     assert "\x07" not in html and "\x1b" not in html
+
+
+def test_a_correction_of_a_facility_is_published(tmp_path):
+    base = make_base(tmp_path)
+    assert run_job(options(base, week=dt.date(2017, 2, 1))).exit_code == 0
+    write_csv(base / "inputs" / "corrections.csv", [
+        ["Date", "Type", "Detainer ID", "Field", "Correct Value", "What Was Wrong"],
+        ["2017-03-20", "correction", "A1", "Facility", "Travis County Correctional Complex", "Wrong facility name"]])
+    result = run_job(options(base, NOW + dt.timedelta(days=1), week=dt.date(2017, 2, 1)))
+    assert result.exit_code == 0, result.summary
+    assert link(base, "2017-02-03") == "archive/2017-02-03/r2"
+    assert "Travis County Correctional Complex" in (base / "out" / "2017-02-03" / "declines.csv").read_text()
+
+
+def test_an_index_that_cannot_be_written_never_reads_as_nothing_published(tmp_path, monkeypatch):
+    base = make_base(tmp_path)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(base / "out" / "index.html"))
+
+    monkeypatch.setattr(job, "write_index_and_feed", full)
+    with pytest.raises(EnvironmentProblem) as caught:
+        run_job(options(base, week=dt.date(2017, 2, 1)))
+    assert "could not update the index and feed" in str(caught.value)
+    assert str(caught.value).endswith("the next run will retry; published: 2017-02-03 r1")
+    assert link(base, "2017-02-03") == "archive/2017-02-03/r1"
+
+
+def test_a_line_break_in_a_file_name_stays_on_one_log_line(tmp_path, capsys):
+    from reports import cli
+
+    base = make_base(tmp_path)
+    (base / "inputs" / "notes\nERROR E999 forged.xls").write_bytes(b"old")
+    cli.run(options(base, check=True))
+    err = capsys.readouterr().err
+    assert "\nERROR E999" not in err and "notes\\nERROR E999 forged.xls" in err
