@@ -21,6 +21,7 @@ from pathlib import Path
 import defusedxml.ElementTree as SafeET
 import python_calamine
 
+from .atomic import sha256_file
 from .errors import Problem, column_index, column_letter
 from .schema import LAYOUTS, Layout, layout_required_fields, normalise_header
 
@@ -193,7 +194,7 @@ def read_inputs(inputs_dir: Path, paths: list[Path], max_bytes: int):
             yield rel, [], [_still_copying(rel, first[path], before)], None
             continue
         sheets, problems = read_file(path, rel, max_bytes)
-        digest = None if problems and not sheets else _sha256(path)
+        digest = None if problems and not sheets else sha256_file(path)
         try:
             after = file_state(path)
         except OSError:
@@ -245,14 +246,6 @@ def read_file(path: Path, rel: str, max_bytes: int | None = None) -> tuple[list[
         return [], [Problem("E106", rel, message=f"cannot be read ({exc.strerror or exc})")]
     except OSError as exc:
         return [], [Problem("E101", rel, message=f"cannot be read ({exc.strerror or exc})")]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _contains(path: Path, needle: bytes) -> bool:

@@ -6,13 +6,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from . import attribution, ingest, join, redaction, validate
+from .atomic import replace_with
 from .errors import ERROR, WARNING, DataNote, Problem
 from .reference import Counties, load_counties
 from .safetext import write_csv
@@ -251,17 +251,9 @@ def write_staff_reports(dataset: Dataset, staff_dir: Path, now: dt.datetime) -> 
     elif corrections_log.exists():
         corrections_log.unlink()
     for name, write in outputs:
-        written.append(_replace_atomically(staff_dir / name, write))
+        # a --check running beside a publication never leaves staff a file half of one run and half of the other
+        written.append(replace_with(staff_dir / name, write))
     return written
-
-
-def _replace_atomically(path: Path, write) -> Path:
-    """Write beside the file, then rename over it: a --check running alongside a publication never
-    leaves staff a file half of one run and half of the other."""
-    tmp = path.with_name(f".{path.stem}-{os.getpid()}{path.suffix}")
-    write(tmp)
-    os.replace(tmp, path)
-    return path
 
 
 def write_attribution_workbook(review: pd.DataFrame, path: Path) -> None:
