@@ -303,14 +303,13 @@ class Harness:
 
         if "cold" in r and base_ok:
             t = ratio("cold", base)
-            m = cold.run.peak_mib / base.run.peak_mib if cold_ok else None
-            verdict(cold, "≤ 1.0 × baseline time; peak ≤ 0.6 × baseline peak", t, 1.0, f"{t:.2f} × time")
-            if m is not None:
+            verdict(cold, "≤ 1.0 × baseline time; peak ≤ 0.6 × baseline peak", t, 1.0,
+                    f"{t:.2f} × time" if t is not None else "")
+            if cold_ok:
+                m = cold.run.peak_mib / base.run.peak_mib
                 cold.versus += f"; {m:.2f} × peak"
-                if cold.verdict == "pass" and m > 0.6:
-                    cold.verdict = "FAIL"
-                elif cold.verdict == "FAIL" and t is not None and t <= 1.0:
-                    cold.verdict = "FAIL (memory)"
+                failed = [what for what, bad in (("time", t > 1.0), ("memory", m > 0.6)) if bad]
+                cold.verdict = f"FAIL ({', '.join(failed)})" if failed else "pass"
         for key, limit, what in (("warm_check", 0.10, "10"), ("warm_publish", 0.40, "40"), ("noop", 0.05, "5"),
                                  ("plain", 0.05, "5")):
             if key in r and cold_ok:
