@@ -48,6 +48,7 @@ PACKAGES = ("pandas", "numpy", "python-calamine", "openpyxl", "XlsxWriter", "wea
 @dataclass
 class Run:
     seconds: float | None = None
+    cpu_seconds: float | None = None  # user + system, the child and its children
     peak_mib: float | None = None
     exit_code: int | None = None
     timed_out: bool = False
@@ -90,7 +91,8 @@ def measure(cmd: list[str], log: Path, timeout: float, env: dict | None = None) 
             timer.cancel()
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
-    run = Run(seconds=seconds, peak_mib=usage.ru_maxrss / 1024, exit_code=proc.returncode, timed_out=fired.is_set())
+    run = Run(seconds=seconds, cpu_seconds=usage.ru_utime + usage.ru_stime, peak_mib=usage.ru_maxrss / 1024,
+              exit_code=proc.returncode, timed_out=fired.is_set())
     run.stdout = log.with_suffix(".stdout").read_text(encoding="utf-8", errors="replace")
     run.stderr = log.with_suffix(".stderr").read_text(encoding="utf-8", errors="replace")
     return run
@@ -150,7 +152,7 @@ class Harness:
         run = measure(cmd, self.work / "logs" / key, self.args.timeout * 60, env)
         self.rows[key].run = run
         status = "timed out" if run.timed_out else f"exit {run.exit_code}" if run.exit_code else "ok"
-        self.say(f"  {run.seconds:,.1f} s, peak {run.peak_mib:,.0f} MiB, {status}"
+        self.say(f"  {run.seconds:,.1f} s (CPU {run.cpu_seconds:,.1f} s), peak {run.peak_mib:,.0f} MiB, {status}"
                  + (f"; {summary(run)}" if summary(run) else ""))
         if not run.timed_out and run.exit_code not in (0, None):
             tail = "\n".join((run.stderr or run.stdout).strip().splitlines()[-5:])
@@ -178,11 +180,11 @@ class Harness:
         return folder
 
     def dataset(self, rows: int, variants: bool) -> Path:
-        """The cached input set; built in its own process (it needs a few GB while it writes)."""
+        """The cached input set; built in its own process, so this one stays small while children are measured."""
         folder = national.cached(rows, variants=variants)
         if folder is None:
             self.say(f"building the {rows:,}-row input set{' and its variants' if variants else ''} "
-                     "(once; about 4 minutes per 100,000 rows) …")
+                     "(once; a few minutes per 100,000 rows) …")
             cmd = [sys.executable, str(BENCH / "national.py"), "--rows", str(rows)]
             subprocess.run(cmd + ([] if variants else ["--no-variants"]), cwd=PROJECT, check=True,
                            stdout=subprocess.DEVNULL)
@@ -344,7 +346,8 @@ class Harness:
         (r0, a), (r1, b), (rn, z) = points[0], points[1], points[-1]
         (rp, y) = points[-2]
         # marginal cost per row over the first doubling and over the last one: equal when linear
-        for what, get, unit in (("time", lambda x: x.seconds, "s"), ("memory", lambda x: x.peak_mib, "MiB")):
+        for what, get, unit in (("wall time", lambda x: x.seconds, "s"), ("CPU time", lambda x: x.cpu_seconds, "s"),
+                                ("peak memory", lambda x: x.peak_mib, "MiB")):
             first = (get(b) - get(a)) / (r1 - r0)
             last = (get(z) - get(y)) / (rn - rp)
             growth = last / first if first > 0 else float("inf")
@@ -456,18 +459,21 @@ READERS = ("baseline", "pandas_openpyxl", "pandas_calamine", "fastexcel")
 def table(h: Harness) -> list[str]:
     base = h.rows.get("baseline")
     base_run = base.run if base and base.run and base.run.ok else None
-    lines = ["| run | wall s | peak MiB | time × baseline | peak × baseline | target | measured | result | what it did |",
-             "| --- | ---: | ---: | ---: | ---: | --- | --- | --- | --- |"]
+    lines = ["| run | wall s | CPU s | peak MiB | time × baseline | CPU × baseline | peak × baseline | target | measured "
+             "| result | what it did |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- |"]
     for row in h.rows.values():
         if row.key.startswith("scale_"):
             continue
         run, what = row.run, [row.note] if row.note else []
-        wall = peak = time_ratio = peak_ratio = "—"
+        wall = cpu = peak = time_ratio = cpu_ratio = peak_ratio = "—"
         if run is not None and run.seconds is not None:
             wall = f"timed out ({fmt_seconds(run.seconds)})" if run.timed_out else fmt_seconds(run.seconds)
+            cpu = fmt_seconds(run.cpu_seconds)
             peak = f"{run.peak_mib:,.0f}"
             if base_run:
                 time_ratio = f"{run.seconds / base_run.seconds:.2f}"
+                cpu_ratio = f"{run.cpu_seconds / base_run.cpu_seconds:.2f}"
                 peak_ratio = f"{run.peak_mib / base_run.peak_mib:.2f}"
             done = run.stdout.strip().splitlines()[-1][:60] if row.key in READERS and run.stdout.strip() \
                 else summary(run)
@@ -475,7 +481,7 @@ def table(h: Harness) -> list[str]:
             if run.exit_code not in (0, None) and not run.timed_out:
                 what.append(f"exit code {run.exit_code}")
         result = row.verdict or ("—" if row.target.startswith("—") else "")
-        lines.append(f"| {row.label} | {wall} | {peak} | {time_ratio} | {peak_ratio} | {row.target} | "
+        lines.append(f"| {row.label} | {wall} | {cpu} | {peak} | {time_ratio} | {cpu_ratio} | {peak_ratio} | {row.target} | "
                      f"{row.versus or row.value or ''} | {result} | {'; '.join(what)} |")
     return lines
 
@@ -483,14 +489,16 @@ def table(h: Harness) -> list[str]:
 def scaling_table(h: Harness) -> list[str]:
     if not h.scaling:
         return []
-    lines = ["| rows | wall s | peak MiB | µs per row | MiB per 1,000 rows |", "| ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| rows | wall s | CPU s | peak MiB | µs per row (wall) | MiB per 1,000 rows |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: |"]
     for point in h.scaling:
         run = point["run"]
         if run.seconds is None:
-            lines.append(f"| {point['rows']:,} | — | — | — | — |")
+            lines.append(f"| {point['rows']:,} | — | — | — | — | — |")
             continue
         wall = "timed out" if run.timed_out else f"{run.seconds:,.1f}"
-        lines.append(f"| {point['rows']:,} | {wall} | {run.peak_mib:,.0f} | {run.seconds / point['rows'] * 1e6:,.0f} | "
+        lines.append(f"| {point['rows']:,} | {wall} | {run.cpu_seconds:,.1f} | {run.peak_mib:,.0f} | "
+                     f"{run.seconds / point['rows'] * 1e6:,.0f} | "
                      f"{run.peak_mib / point['rows'] * 1000:,.2f} |")
     for what, first, last, unit, growth in h.scaling_verdicts:
         shape = "linear" if growth <= 1.25 else f"grows faster than linear (× {growth:.2f})"
@@ -538,7 +546,9 @@ def document(h: Harness, info: dict, started: dt.datetime, finished: dt.datetime
         "## How each row is measured",
         "",
         "- Every row is a fresh process, run alone. *wall s* is its elapsed time (interpreter start-up "
-        "included); *peak MiB* is its maximum resident set size (`wait4`, children included).",
+        "included), the figure the targets are about; *CPU s* is its user + system time, which other work on the "
+        "machine disturbs less (a wall time well above the CPU time means the process waited for a core); "
+        "*peak MiB* is its maximum resident set size. CPU and peak come from `wait4`, children included.",
         "- *Baseline*: `python_calamine.CalamineWorkbook.from_path(p).get_sheet_by_index(0)"
         ".to_python(skip_empty_area=False)`, every cell of the sheet into Python lists (bench/readers.py). "
         "The pandas rows use `header=6`; fastexcel reads only the 13 columns the ingest uses, as text.",
@@ -566,7 +576,13 @@ def document(h: Harness, info: dict, started: dt.datetime, finished: dt.datetime
 
 # --------------------------------------------------------------------------- main
 
+def _terminate(signum, frame):
+    raise KeyboardInterrupt  # `kill PID` stops the measured child too, and reports what was measured
+
+
 def main(argv=None) -> int:
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started in the background
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="skip the openpyxl row and the scaling line")
     parser.add_argument("--rows", type=int, default=national.ROWS, help="national set size (default 320,000)")
@@ -587,7 +603,11 @@ def main(argv=None) -> int:
     work = RUNS_ROOT / started.strftime("%Y%m%d-%H%M%S")
     h = Harness(args, work)
     h.say(f"work folder {work}")
-    h.data = h.dataset(args.rows, variants=True)
+    try:
+        h.data = h.dataset(args.rows, variants=True)
+    except KeyboardInterrupt:
+        h.say("interrupted while building the input set; nothing measured")
+        return 130
     h.manifest = json.loads((h.data / "manifest.json").read_text(encoding="utf-8"))
     help_text = subprocess.run([sys.executable, str(GENERATE), "--help"], cwd=PROJECT, capture_output=True,
                                text=True).stdout
@@ -598,7 +618,7 @@ def main(argv=None) -> int:
                 getattr(h, "scaling_line" if group == "scaling" else group)()
     except KeyboardInterrupt:
         h.say("interrupted; reporting what was measured")
-        h.events.append("run interrupted (Ctrl-C): later rows missing")
+        h.events.append("run interrupted: later rows missing")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
