@@ -116,7 +116,8 @@ DECLINED = "Detainer Declined by LEA"
 LIFT_OTHER = [
     ("Booked into Detention", 680), ("Case Closed", 80), ("Lifted", 70), ("Transferred", 50),
     ("Prosecutorial Discretion", 30), ("Early Release", 25), ("Alien Not Subject to Deportation", 15),
-    ("United States Citizen Interviewed", 10), ("Lifted - Lack of Funds / Space", 15), ("Died", 1),
+    ("United States Citizen Interviewed", 10), ("Lifted - Lack of Funds", 10), ("Lifted - Lack of Space", 5),
+    ("Died", 1),
 ]
 # Most Serious Conviction (MSC): (charge, NCIC-style code, category)
 MSC = [

@@ -364,34 +364,45 @@ def with_county_names(detainers: pd.DataFrame, counties: Counties) -> pd.DataFra
     return out
 
 
+REVIEW_COLUMNS = ["Facility", "Facility Code", "State", "County FIPS", "County", "Method", "Evidence", "City",
+                  "Detainers", "Detainers by method"]
+
+
 def attribution_review(detainers: pd.DataFrame, counties: Counties) -> pd.DataFrame:
     """Staff review: every facility seen, its detainers, county, method and evidence, weakest methods first.
 
-    The first four columns are laid out as a facilities sheet, so staff copy a row to confirm or override."""
-    columns = ["Facility", "Facility Code", "State", "County FIPS", "County", "Method", "Evidence", "City",
-               "Detainers", "Detainers by method"]
+    The first four columns are laid out as a facilities sheet, so staff copy a row to confirm or override.
+    A facility whose detainers were attributed in several ways (some carry their own FIPS) shows its most
+    frequent method (the stronger one on a tie) and lists them all."""
     live = detainers[detainers["row_status"] == "used"]
     if live.empty:
-        return pd.DataFrame(columns=columns)
-    rows = []
-    grouped = live.assign(_code=live["facility_code"].fillna(""), _city=live["city"].fillna(""),
-                          _state=live["state"].fillna(""))
-    for (facility, code, city, state), group in grouped.groupby(["facility", "_code", "_city", "_state"],
-                                                                sort=False, dropna=False):
-        methods = group["jurisdiction_source"].value_counts()
-        main = methods.index[0]
-        fips_values = group.loc[group["jurisdiction_source"] == main, "county_fips"].dropna()
-        fips = fips_values.mode().iloc[0] if len(fips_values) else ""
-        evidence = group.loc[group["jurisdiction_source"] == main, "jurisdiction_evidence"].iloc[0]
-        rows.append({"Facility": facility, "Facility Code": code, "State": state, "County FIPS": fips,
-                     "County": counties.by_fips[fips].label if fips else "", "Method": main,
-                     "Evidence": evidence, "City": city, "Detainers": len(group),
-                     "Detainers by method": ", ".join(f"{m}: {n:,}" for m, n in methods.items())})
+        return pd.DataFrame(columns=REVIEW_COLUMNS)
+    keys = ["facility", "_code", "_city", "_state"]
+    frame = live.assign(_code=live["facility_code"].fillna(""), _city=live["city"].fillna(""),
+                        _state=live["state"].fillna(""), _fips=live["county_fips"].fillna(""))
+    strength = {m: i for i, m in enumerate((*METHODS[:-1], CORRECTION, NONE))}
+    per_method = (frame.groupby([*keys, "jurisdiction_source"], sort=False, dropna=False)
+                  .agg(n=("_fips", "size"), fips=("_fips", lambda v: v.mode().iloc[0]),
+                       evidence=("jurisdiction_evidence", "first")).reset_index())
+    per_method["_strength"] = per_method["jurisdiction_source"].map(lambda m: strength.get(m, len(strength)))
+    per_method = per_method.sort_values([*keys, "n", "_strength"], ascending=[True] * 4 + [False, True],
+                                        kind="stable")
+    listing = per_method.groupby(keys, sort=False).apply(
+        lambda g: ", ".join(f"{m}: {n:,}" for m, n in zip(g["jurisdiction_source"], g["n"])), include_groups=False)
+    main = per_method.drop_duplicates(keys).set_index(keys)
+    totals = per_method.groupby(keys, sort=False)["n"].sum()
+    review = pd.DataFrame({
+        "Facility": main.index.get_level_values(0), "Facility Code": main.index.get_level_values(1),
+        "State": main.index.get_level_values(3), "County FIPS": main["fips"].to_numpy(),
+        "County": [counties.by_fips[f].label if f else "" for f in main["fips"]],
+        "Method": main["jurisdiction_source"].to_numpy(), "Evidence": main["evidence"].to_numpy(),
+        "City": main.index.get_level_values(2), "Detainers": totals.loc[main.index].to_numpy(),
+        "Detainers by method": listing.loc[main.index].to_numpy()}, columns=REVIEW_COLUMNS)
     weakest = {m: i for i, m in enumerate(reversed(METHODS))}
-    review = pd.DataFrame(rows, columns=columns)
     order = review["Method"].map(lambda m: weakest.get(m, len(weakest)))
-    return review.assign(_order=order).sort_values(["_order", "Detainers", "Facility"],
-                                                   ascending=[True, False, True]).drop(columns="_order").reset_index(drop=True)
+    return (review.assign(_order=order).sort_values(["_order", "Detainers", "Facility"], ascending=[True, False, True],
+                                                    kind="stable")
+            .drop(columns="_order").reset_index(drop=True))
 
 
 def method_counts(detainers: pd.DataFrame) -> dict[str, int]:

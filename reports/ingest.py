@@ -166,14 +166,17 @@ def pause(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def read_inputs(inputs_dir: Path, paths: list[Path], max_bytes: int):
-    """Read every file; yield (rel, raw sheets, problems, sha256). A file that changes while it is looked at
-    is still being copied: E105, and none of its sheets.
+def read_inputs(inputs_dir: Path, paths: list[Path], check_file, cache=None) -> list:
+    """Check every file (``check_file(path, rel, digest or None) -> cache.FileResult``), or take its result
+    from the cache;
+    a file that changes while it is looked at is still being copied: E105, and nothing of it.
 
-    Each file's size and modification time are taken before and after it is read; files modified in the
-    last SETTLE_SECONDS are looked at once more SETTLE_PAUSE later (one pause for all, before reading).
-    A complete file that is merely new is read normally.
+    Each file's size and modification time are taken before and after it is read (or hashed, for the cache);
+    files modified in the last SETTLE_SECONDS are looked at once more SETTLE_PAUSE later (one pause for all,
+    before reading). A complete file that is merely new is read normally.
     """
+    from .cache import FileResult
+
     first: dict[Path, tuple | None] = {}
     for path in paths:
         try:
@@ -183,26 +186,41 @@ def read_inputs(inputs_dir: Path, paths: list[Path], max_bytes: int):
     now_ns = time.time_ns()
     if any(state and now_ns - state[1] < SETTLE_SECONDS * 1e9 for state in first.values()):
         pause(SETTLE_PAUSE)
+    results = []
     for path in paths:
         rel = path.relative_to(inputs_dir).as_posix()
         try:
             before = file_state(path)
         except OSError as exc:
-            yield rel, [], [Problem("E106", rel, message=f"cannot be read ({exc.strerror or exc})")], None
+            results.append(_file_problem(rel, Problem("E106", rel, message=f"cannot be read ({exc.strerror or exc})")))
             continue
         if first[path] != before:
-            yield rel, [], [_still_copying(rel, first[path], before)], None
+            results.append(_file_problem(rel, _still_copying(rel, first[path], before)))
             continue
-        sheets, problems = read_file(path, rel, max_bytes)
-        digest = None if problems and not sheets else sha256_file(path)
+        result, digest = None, None
+        if cache is not None and cache.enabled:
+            digest = cache.digest(path, rel)
+            result = cache.load(digest, rel)
+        fresh = result is None
+        if fresh:
+            result = check_file(path, rel, digest)
         try:
             after = file_state(path)
         except OSError:
             after = None
         if after != before:
-            yield rel, [], [_still_copying(rel, before, after)], None
+            results.append(_file_problem(rel, _still_copying(rel, before, after)))
             continue
-        yield rel, sheets, problems, digest
+        if fresh and cache is not None:
+            cache.store(result)
+        results.append(result)
+    return results
+
+
+def _file_problem(rel: str, problem: Problem):
+    from .cache import FileResult
+
+    return FileResult(rel, None, [problem], [{"file": rel, "sheet": "", "kind": "", "layout": "not read"}], [], [])
 
 
 def _still_copying(rel: str, before, after) -> Problem:

@@ -137,15 +137,18 @@ def check_folders(options: RunOptions) -> None:
     published outputs, and nothing written inside the inputs (the next run would read it as staff files)."""
     if not options.inputs.is_dir():
         raise UsageError(f"inputs folder {options.inputs} does not exist")
-    inputs, outputs, staff = (p.resolve() for p in (options.inputs, options.outputs, options.staff))
+    folders = {name: getattr(options, attr).resolve() for name, attr in
+               (("inputs", "inputs"), ("outputs", "outputs"), ("staff", "staff"), ("cache", "cache_dir"))}
     for inner, outer, why in (
-            (staff, outputs, "staff reports must never be published"),
-            (inputs, outputs, "raw staff files must never be published"),
-            (outputs, inputs, "the next run would read the published files as staff inputs"),
-            (staff, inputs, "the next run would read the staff reports as staff inputs")):
-        if inner.is_relative_to(outer):
-            names = {staff: "staff", outputs: "outputs", inputs: "inputs"}
-            raise UsageError(f"the {names[inner]} folder {inner} is inside the {names[outer]} folder {outer}; {why}")
+            ("staff", "outputs", "staff reports must never be published"),
+            ("cache", "outputs", "the cache holds detainer rows and must never be published"),
+            ("inputs", "outputs", "raw staff files must never be published"),
+            ("outputs", "inputs", "the next run would read the published files as staff inputs"),
+            ("staff", "inputs", "the next run would read the staff reports as staff inputs"),
+            ("cache", "inputs", "the next run would read the cache as staff inputs")):
+        if folders[inner].is_relative_to(folders[outer]):
+            raise UsageError(f"the {inner} folder {folders[inner]} is inside the {outer} folder {folders[outer]}; "
+                             f"{why}")
 
 
 ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EXDEV, errno.EIO,
@@ -185,7 +188,8 @@ def run_job(options: RunOptions, progress: Callable[[str], None] = lambda messag
     try:
         with _signals_stop_cleanly():
             if options.check:
-                dataset = load_inputs(options.inputs, settings=settings, today=options.now.date())
+                dataset = load_inputs(options.inputs, settings=settings, today=options.now.date(),
+                                      cache_dir=options.cache_dir)
                 staff_files = write_staff_reports(dataset, options.staff, options.now)
                 counts = f"{len(dataset.errors)} error(s), {len(dataset.warnings)} warning(s)"
                 return JobResult(EXIT_INPUT_ERRORS if dataset.errors else EXIT_OK,
@@ -216,7 +220,7 @@ def _publish(options: RunOptions, settings: Settings, progress, tree: TreeReport
     progress("Reading inputs")
     # the sample is data as of the day it was made: a clock set earlier must not make its dates "future"
     today = max(options.now.date(), SAMPLE_CREATED.date()) if sample else options.now.date()
-    dataset = load_inputs(inputs, settings=settings, today=today)
+    dataset = load_inputs(inputs, settings=settings, today=today, cache_dir=options.cache_dir)
     if not sample and settings.links_to_example_site:
         dataset.problems.append(Problem("W501", str(options.settings.name), message=(
             f"the report links to {settings.public_base_url}; set public_base_url to where outputs/ is served")))

@@ -22,7 +22,7 @@ from .schema import KINDS, STATES
 from .validate import CORRECTION_COLUMNS, ValidatedSheet
 
 def combine(sheets: list[ValidatedSheet], kind: str) -> pd.DataFrame:
-    frames = [s.frame.assign(_mtime=s.table.mtime) for s in sheets if s.table.kind == kind]
+    frames = [s.frame for s in sheets if s.table.kind == kind]
     if not frames:  # no sheet of this kind: an empty frame with the columns and types a sheet would give
         columns = {"source_file": object, "source_sheet": object, "source_row": "int64", "source_layout": object}
         columns.update({c.field: "datetime64[s]" if c.type in ("date", "partial_date") else object
@@ -32,14 +32,14 @@ def combine(sheets: list[ValidatedSheet], kind: str) -> pd.DataFrame:
             columns.update({"outcome_detail": object, "outcome_date_source": object})
         if kind == "corrections":
             columns.update({name: object for name in CORRECTION_COLUMNS})
-        columns.update({"row_status": object, "_mtime": float})
+        columns.update({"row_status": object})
         return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
     return pd.concat(frames, ignore_index=True)
 
 
 def _content_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns
-            if c not in ("source_file", "source_sheet", "source_row", "source_layout", "row_status", "_mtime")]
+            if c not in ("source_file", "source_sheet", "source_row", "source_layout", "row_status")]
 
 
 def resolve_duplicates(detainers: pd.DataFrame, problems: list[Problem], label=lambda row, field: field) -> pd.DataFrame:
@@ -132,39 +132,55 @@ def _display(value) -> str:
     return str(value)
 
 
+LINK_COLUMNS = {"detainer_id": "linked_detainer_id", "county_fips": "declined_county_fips",
+                "state": "declined_state", "outcome_date": "declined_date"}
+
+
 def link_charges(charges: pd.DataFrame, detainers: pd.DataFrame, problems: list[Problem],
                  label=lambda row, field: field) -> pd.DataFrame:
-    """Attach each charge to the declined detainer it follows; unmatched charges are errors, never dropped."""
+    """Attach each charge to the declined detainer it follows; unmatched charges are errors, never dropped.
+
+    A charge with a Detainer ID follows that declined detainer. Otherwise it follows its Subject ID's latest
+    decline before the arrest, or, when every decline of that person is later, the person's latest decline
+    (ties broken by Detainer ID, so the link never depends on row order)."""
     declined = detainers[(detainers["row_status"] == "used") & (detainers["outcome"] == "declined")]
-    by_id = declined.set_index("detainer_id", drop=False)
-    by_id = by_id[~by_id.index.duplicated()]
-    with_subject = declined.dropna(subset=["subject_id"]).sort_values("outcome_date")
-    by_subject = {s: with_subject.iloc[positions]
-                  for s, positions in with_subject.groupby("subject_id").indices.items()} if len(charges) else {}
+    declined = declined[list(LINK_COLUMNS) + ["subject_id"]].sort_values(["outcome_date", "detainer_id"],
+                                                                       kind="stable")
+    live = charges["row_status"] == "used"
+    by_id = charges["detainer_id"].map(lambda v: isinstance(v, str) and v != "") & live
+    matched = pd.DataFrame(index=charges.index, columns=list(LINK_COLUMNS), dtype=object)
+
+    first_of_id = declined.drop_duplicates("detainer_id").set_index("detainer_id", drop=False)
+    ids = charges.loc[by_id, "detainer_id"]
+    found = ids[ids.isin(first_of_id.index)]
+    matched.loc[found.index] = first_of_id.loc[found.to_numpy(), list(LINK_COLUMNS)].to_numpy()
+
+    by_subject = live & ~by_id & charges["subject_id"].notna()
+    if by_subject.any():
+        people = declined.dropna(subset=["subject_id", "outcome_date"])
+        wanted = charges.loc[by_subject, ["subject_id", "arrest_date"]].reset_index()
+        before = pd.merge_asof(wanted.sort_values("arrest_date"), people, left_on="arrest_date",
+                               right_on="outcome_date", by="subject_id", direction="backward",
+                               allow_exact_matches=False).set_index("index")
+        latest = people.drop_duplicates("subject_id", keep="last").set_index("subject_id")
+        fallback = before["detainer_id"].isna() & before["subject_id"].isin(latest.index)
+        before.loc[fallback, list(LINK_COLUMNS)] = latest.loc[before.loc[fallback, "subject_id"],
+                                                                list(LINK_COLUMNS)].to_numpy()
+        hit = before["detainer_id"].notna()
+        matched.loc[before.index[hit]] = before.loc[hit, list(LINK_COLUMNS)].to_numpy()
+
     linked = charges.copy()
-    for column in ("linked_detainer_id", "declined_county_fips", "declined_state", "declined_date"):
-        linked[column] = None
-    for index, charge in linked[linked["row_status"] == "used"].iterrows():
-        match = None
-        if isinstance(charge["detainer_id"], str) and charge["detainer_id"]:
-            if charge["detainer_id"] in by_id.index:
-                match = by_id.loc[charge["detainer_id"]]
-            reason, field = f"no declined detainer with ID {charge['detainer_id']}", "detainer_id"
-        else:
-            candidates = by_subject.get(charge["subject_id"])
-            if candidates is not None:
-                before = candidates[candidates["outcome_date"] < charge["arrest_date"]]
-                match = (before if len(before) else candidates).iloc[-1]
-            reason, field = "no declined detainer for this Subject ID", "subject_id"
-        if match is None:
-            linked.at[index, "row_status"] = "error"
-            problems.append(Problem("E403", charge["source_file"], charge["source_sheet"], int(charge["source_row"]),
-                                    label(charge, field), str(charge[field]), reason))
-            continue
-        linked.at[index, "linked_detainer_id"] = match["detainer_id"]
-        linked.at[index, "declined_county_fips"] = match["county_fips"]
-        linked.at[index, "declined_state"] = match["state"]
-        linked.at[index, "declined_date"] = match["outcome_date"]
+    unmatched = live & matched["detainer_id"].isna()
+    for index in unmatched[unmatched].index:
+        charge = charges.loc[index]
+        field = "detainer_id" if by_id[index] else "subject_id"
+        reason = (f"no declined detainer with ID {charge['detainer_id']}" if by_id[index]
+                  else "no declined detainer for this Subject ID")
+        problems.append(Problem("E403", charge["source_file"], charge["source_sheet"], int(charge["source_row"]),
+                                label(charge, field), str(charge[field]), reason))
+    linked.loc[unmatched, "row_status"] = "error"
+    for source, target in LINK_COLUMNS.items():
+        linked[target] = matched[source].where(matched[source].notna(), None)
     linked["declined_date"] = pd.to_datetime(linked["declined_date"]).astype("datetime64[s]")
     linked["subsequent"] = (linked["arrest_date"] > linked["declined_date"]).fillna(False)
     return linked

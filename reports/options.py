@@ -34,6 +34,8 @@ OPTIONS: tuple[Option, ...] = (
            metavar="DIR"),
     Option("staff", "--staff", "Staff-only folder for error reports and review sheets (default: staff/).",
            metavar="DIR"),
+    Option("cache", "--cache", "Staff-only folder where checked input files are kept, so unchanged files are not read "
+           "again (default: cache/ in the staff folder; delete it at any time).", metavar="DIR"),
     Option("settings", "--settings", "Settings file (default: settings.toml in the project, if present).",
            metavar="FILE"),
     Option("repair", "--repair", "Relink the outputs folder from its archive where a backup was restored with its "
@@ -48,6 +50,7 @@ class RunOptions:
     outputs: Path = PROJECT_ROOT / "outputs"
     staff: Path = PROJECT_ROOT / "staff"
     settings: Path = PROJECT_ROOT / "settings.toml"
+    cache: Path | None = None  # None: <staff>/cache
     check: bool = False
     week: dt.date | None = None
     all_weeks: bool = False
@@ -57,3 +60,7 @@ class RunOptions:
     # the moment of the run; the run takes "today" from it in the settings' time zone (time_zone)
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     sample_inputs: Path = PROJECT_ROOT / "reports" / "data" / "sample"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.cache if self.cache is not None else self.staff / "cache"

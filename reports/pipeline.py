@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import attribution, ingest, join, redaction, validate
-from .atomic import replace_with
+from .atomic import replace_with, sha256_file
+from .cache import FileResult, InputCache, SheetMeta
 from .errors import ERROR, WARNING, DataNote, Problem
 from .reference import Counties, load_counties
 from .safetext import write_csv
@@ -76,51 +78,37 @@ class Dataset:
 
 
 def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Settings | None = None,
-                today: dt.date | None = None) -> Dataset:
+                today: dt.date | None = None, cache_dir: Path | None = None) -> Dataset:
     """Read, check and join every file in inputs_dir. ``today`` (default: today in the settings' time zone)
-    is the day of the run: no record may be dated after it."""
+    is the day of the run: no record may be dated after it. With ``cache_dir``, a file read before with the
+    same layouts, settings and software is taken from the cache (``reports.cache``) instead of being read."""
     counties = counties or load_counties()
     settings = settings or DEFAULTS
-    rules = validate.ReadRules.from_settings(settings, today or settings.today())
+    today = today or settings.today()
+    rules = validate.ReadRules.from_settings(settings, None)  # dates after the run's day: checked below
     layouts = layouts_with_aliases(dict(settings.aliases))
+    cache = InputCache(cache_dir, {"layouts": repr(layouts), "outcomes": sorted(settings.outcomes),
+                                   "day_first": settings.day_first, "max_bytes": settings.max_input_bytes})
     paths, problems = ingest.find_input_files(inputs_dir)
-    sheets: list[validate.ValidatedSheet] = []
-    excluded_rows = []
-    tables: dict[tuple[str, str], ingest.SheetTable] = {}
-    sheet_rows = []  # for the reconciliation: every sheet, recognised or not
-    digests: dict[str, str] = {}
-    for rel, raw_sheets, file_problems, digest in ingest.read_inputs(inputs_dir, paths, settings.max_input_bytes):
-        if digest:
-            digests[rel] = digest
-        problems += file_problems
-        if file_problems and not raw_sheets:
-            sheet_rows.append({"file": rel, "sheet": "", "kind": "", "layout": "not read"})
-        for raw in raw_sheets:
-            table, sheet_problems = ingest.recognise(raw, layouts)
-            problems += sheet_problems
-            if table is None:
-                if raw.hidden:
-                    reason = "hidden sheet, not read"
-                elif any(p.severity == ERROR for p in sheet_problems):
-                    reason = "sheet not read: error in its header"
-                else:
-                    reason = "sheet not recognised"
-                sheet_rows.append({"file": rel, "sheet": raw.sheet, "kind": "", "layout": reason})
-                # every non-blank row is still accounted for, as excluded with the sheet's reason
-                excluded_rows += [{"source_file": rel, "source_sheet": raw.sheet, "source_row": i + 1,
-                                   "row_status": reason} for i, row in enumerate(raw.rows)
-                                  if not all(ingest.is_blank(c) for c in row)]
-                continue
-            tables[(table.file, table.sheet)] = table
-            partial_dates = [c.field for c in KINDS[table.kind].columns if c.type == "partial_date"]
-            if partial_dates and rel.lower().endswith(tuple(ingest.SPREADSHEET_SUFFIXES)):
-                ingest.add_cell_precisions(table, inputs_dir / rel, partial_dates)
-            sheet_rows.append({"file": rel, "sheet": raw.sheet, "kind": table.kind, "layout": table.layout.name})
-            checked = validate.validate_sheet(table, counties, rules)
-            problems += checked.problems
-            sheets.append(checked)
-            excluded_rows += [{"source_file": table.file, "source_sheet": table.sheet, "source_row": row,
-                               "row_status": reason} for row, reason in table.excluded.items()]
+
+    def check(path: Path, rel: str, digest: str | None) -> FileResult:
+        return check_file(path, rel, digest, inputs_dir, layouts, counties, rules, settings.max_input_bytes)
+
+    results = ingest.read_inputs(inputs_dir, paths, check, cache)
+    cache.save_index()
+    cache.prune()
+    sheets, tables, sheet_rows, excluded_rows, digests = [], {}, [], [], {}
+    for result in results:
+        problems += result.problems
+        sheet_rows += result.sheet_rows
+        excluded_rows += result.excluded
+        if result.digest:
+            digests[result.rel] = result.digest
+        for sheet in result.sheets:
+            sheet, late = validate.future_date_problems(sheet, today)
+            problems += sheet.problems + late
+            tables[(sheet.table.file, sheet.table.sheet)] = sheet.table
+            sheets.append(sheet)
 
     def label(row, field_name: str) -> str:
         """The column as staff see it; "" for a field the sheet has no column for (a derived detainer ID)."""
@@ -170,6 +158,41 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
                    correction_log=correction_log, value_mapping=value_mapping(sheets))
 
 
+def check_file(path: Path, rel: str, digest: str | None, inputs_dir: Path, layouts, counties: Counties,
+               rules: validate.ReadRules, max_bytes: int) -> FileResult:
+    """One file read, its sheets recognised and checked: everything the run needs of it, and all it can cache."""
+    raw_sheets, problems = ingest.read_file(path, rel, max_bytes)
+    readable = bool(raw_sheets) or not problems
+    digest = (digest or sha256_file(path)) if readable else None
+    sheet_rows, excluded, sheets = [], [], []
+    if not readable:
+        sheet_rows.append({"file": rel, "sheet": "", "kind": "", "layout": "not read"})
+    for raw in raw_sheets:
+        table, sheet_problems = ingest.recognise(raw, layouts)
+        problems += sheet_problems
+        if table is None:
+            if raw.hidden:
+                reason = "hidden sheet, not read"
+            elif any(p.severity == ERROR for p in sheet_problems):
+                reason = "sheet not read: error in its header"
+            else:
+                reason = "sheet not recognised"
+            sheet_rows.append({"file": rel, "sheet": raw.sheet, "kind": "", "layout": reason})
+            # every non-blank row is still accounted for, as excluded with the sheet's reason
+            excluded += [{"source_file": rel, "source_sheet": raw.sheet, "source_row": i + 1, "row_status": reason}
+                         for i, row in enumerate(raw.rows) if not all(ingest.is_blank(c) for c in row)]
+            continue
+        partial_dates = [c.field for c in KINDS[table.kind].columns if c.type == "partial_date"]
+        if partial_dates and rel.lower().endswith(tuple(ingest.SPREADSHEET_SUFFIXES)):
+            ingest.add_cell_precisions(table, inputs_dir / rel, partial_dates)
+        sheet_rows.append({"file": rel, "sheet": raw.sheet, "kind": table.kind, "layout": table.layout.name})
+        checked = validate.validate_sheet(table, counties, rules)
+        sheets.append(dataclasses.replace(checked, table=SheetMeta.of(table)))  # the raw values are done with
+        excluded += [{"source_file": table.file, "source_sheet": table.sheet, "source_row": row,
+                      "row_status": reason} for row, reason in table.excluded.items()]
+    return FileResult(rel, digest, problems, sheet_rows, excluded, sheets)
+
+
 def value_mapping(sheets: list[validate.ValidatedSheet]) -> pd.DataFrame:
     """Every distinct text of the vocabulary columns, over all files: its rows and what it was counted as."""
     rows = pd.DataFrame([r for s in sheets for r in s.value_mapping], columns=validate.VALUE_MAPPING_COLUMNS)
@@ -194,7 +217,7 @@ def identical_files(digests: dict[str, str], tables: dict) -> list[Problem]:
         if len(files) < 2:
             continue
         mine = [t for (file, _), t in tables.items() if file == files[0]]
-        once = all(t.kind == "facilities" or (t.kind == "detainers" and t.layout.identity != "row-content")
+        once = all(t.kind == "facilities" or (t.kind == "detainers" and t.identity != "row-content")
                    for t in mine)
         if once:
             counted_how = "their detainers have IDs, so each is counted once"

@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import re
 from collections import Counter
+import dataclasses
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -770,3 +771,40 @@ def _check_corrections(table, frame, counties: Counties, problems, row_errors, r
                                 message=f"{message} (the sheet has no such column{where})"))
     for name, values in columns.items():
         frame[name] = pd.Series(values, dtype=object)
+
+
+def future_date_problems(sheet: ValidatedSheet, today: dt.date) -> tuple[ValidatedSheet, list[Problem]]:
+    """Dates after the day of the run (E314; E312 for a correction's value), checked after reading so that a
+    file's checked result can be cached whatever the day: a new sheet whose offending rows are errors."""
+    table, frame = sheet.table, sheet.frame
+    limit = pd.Timestamp(today)
+    errors = pd.Series(False, index=frame.index)
+    problems = []
+    used = frame["row_status"] == "used"
+    for column in KINDS[table.kind].columns:
+        if column.type not in DATE_TYPES or column.field not in table.columns:
+            continue
+        late = used & (frame[column.field] > limit).fillna(False)
+        for index in late[late].index:
+            day = frame.at[index, column.field].date()
+            precision = frame.at[index, f"{column.field}_precision"] if column.type == "partial_date" else DAY
+            shown = {DAY: day.isoformat(), MONTH: f"{day:%B %Y}", YEAR: f"{day:%Y}"}.get(precision, day.isoformat())
+            problems.append(Problem("E314", table.file, table.sheet, int(frame.at[index, "source_row"]),
+                                    table.column_label(column.field), shown,
+                                    f"the run's date is {today.isoformat()}"))
+        errors |= late
+    if table.kind == "corrections" and "correct_parsed" in frame.columns:
+        dated = used & frame["target_field"].isin(["outcome_date", "date_issued"])
+        for index in dated[dated].index:
+            day = frame.at[index, "correct_parsed"]
+            if day is not None and day == day and day > limit:
+                field = KINDS["detainers"].column(frame.at[index, "target_field"]).name
+                label = table.column_label("correct_value") if "correct_value" in table.columns else ""
+                problems.append(Problem("E312", table.file, table.sheet, int(frame.at[index, "source_row"]), label,
+                                        day.date().isoformat(), f"{field}: {day.date().isoformat()} is after the "
+                                        f"run's date, {today.isoformat()}"))
+                errors[index] = True
+    if not errors.any():
+        return sheet, []
+    status = frame["row_status"].where(~errors, "error")
+    return dataclasses.replace(sheet, frame=frame.assign(row_status=status)), problems

@@ -12,7 +12,7 @@ import pytest
 from ingest_helpers import FIXTURES, PROJECT, copy_case, parse_reasons, run_check, snapshot
 
 STAFF_FILES = {"problems.csv", "reconciliation.csv", "changes.csv", "facility-attribution.xlsx", "check-report.txt",
-               "value-mapping.csv"}
+               "value-mapping.csv", "cache"}
 
 
 @pytest.fixture

@@ -1,0 +1,243 @@
+"""A cache of every input file as read and checked, so a run reads only the files that changed.
+
+Each entry is one input file's result (its checked frames, problems, notes, reconciliation lines), stored as
+Parquet and JSON under a key made of the file's SHA-256, the layout definitions in force (with the staff's
+aliases), the reading settings (outcome mapping, date order) and the software version. A changed file, a
+changed layout or alias, or a new software version is a new key, so it is read again; an unchanged file is
+never reopened. The file's hash itself is taken from a stat index (size, modification time, inode, as git's
+index does) when the file has not been touched since it was hashed, and recomputed otherwise.
+
+Entries are written to a temporary folder and renamed into place, so a run killed half-way, or a ``--check``
+beside a publishing run, never leaves one half-written; the cache survives failed runs. It lives in the
+staff folder (``staff/cache`` by default): it holds detainer rows and is never public. Deleting it only costs
+the next run its speed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from .atomic import TEMP_PREFIX, sha256_file, write_atomic
+from .errors import DataNote, Problem
+
+FORMAT = 1  # bump when the stored shape changes
+INDEX = "stat-index.json"
+RACY_SECONDS = 2  # a file modified this close to when it was hashed is hashed again (git's racy-timestamp rule)
+
+
+def software_key() -> str:
+    """The code that reads and checks files, and its reference data: a new version is a new key."""
+    from .job import code_fingerprint
+
+    return code_fingerprint()
+
+
+@dataclasses.dataclass
+class SheetMeta:
+    """What later stages need of a checked sheet (``ingest.SheetTable`` without its raw values)."""
+
+    file: str
+    sheet: str
+    kind: str
+    layout_name: str
+    identity: object
+    mtime: float
+    columns: dict
+    headers: dict
+
+    def column_label(self, field_name: str) -> str:
+        from .errors import column_letter
+
+        return f"{column_letter(self.columns[field_name])} ({self.headers[field_name]})"
+
+    @classmethod
+    def of(cls, table) -> "SheetMeta":
+        return cls(table.file, table.sheet, table.kind, table.layout.name, table.layout.identity, table.mtime,
+                   dict(table.columns), dict(table.headers))
+
+
+@dataclasses.dataclass
+class CachedSheet:
+    table: SheetMeta
+    frame: pd.DataFrame
+    problems: list
+    notes: list
+    value_mapping: list
+
+
+@dataclasses.dataclass
+class FileResult:
+    """One input file, read and checked: every problem, the reconciliation, the checked sheets."""
+
+    rel: str
+    digest: str | None
+    problems: list[Problem]
+    sheet_rows: list[dict]
+    excluded: list[dict]
+    sheets: list  # validate.ValidatedSheet or CachedSheet (the same attributes)
+
+
+class InputCache:
+    def __init__(self, folder: Path | None, settings_key: dict):
+        self.folder = folder
+        self.settings_key = settings_key
+        self._index: dict | None = None
+        self.hits: list[str] = []
+        self.misses: list[str] = []
+        self.not_stored: list[str] = []
+
+    @property
+    def enabled(self) -> bool:
+        return self.folder is not None
+
+    # --- the stat index: a file's hash without reading it --------------------------------------------------
+
+    def digest(self, path: Path, rel: str) -> str:
+        stat = path.stat()
+        signature = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+        index = self._load_index()
+        known = index.get(rel)
+        racy = time.time_ns() - stat.st_mtime_ns < RACY_SECONDS * 1e9
+        if known and known["stat"] == signature and not racy and not known.get("racy"):
+            return known["sha256"]
+        digest = sha256_file(path)
+        index[rel] = {"stat": signature, "sha256": digest, "racy": racy}
+        return digest
+
+    def _load_index(self) -> dict:
+        if self._index is None:
+            self._index = {}
+            if self.enabled:
+                try:
+                    self._index = json.loads((self.folder / INDEX).read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    self._index = {}
+        return self._index
+
+    def save_index(self) -> None:
+        if self.enabled and self._index is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.folder / INDEX, json.dumps(self._index, sort_keys=True))
+
+    # --- entries ----------------------------------------------------------------------------------------------
+
+    def key(self, digest: str, rel: str) -> str:
+        """The file's content and path (IDs derived for rows without IDs depend on the path), the software
+        and the settings that change how a file is read."""
+        material = json.dumps({"format": FORMAT, "file": digest, "path": rel, "software": software_key(),
+                               **self.settings_key}, sort_keys=True, default=str)
+        return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
+
+    def load(self, digest: str, rel: str) -> FileResult | None:
+        if not self.enabled:
+            return None
+        entry = self.folder / self.key(digest, rel)
+        try:
+            meta = json.loads((entry / "result.json").read_text(encoding="utf-8"))
+            sheets = []
+            for n, sheet in enumerate(meta["sheets"]):
+                frame = _restore(pd.read_parquet(entry / f"sheet-{n}.parquet"), sheet["dtypes"])
+                sheets.append(CachedSheet(SheetMeta(**sheet["table"]), frame,
+                                          [Problem(**p) for p in sheet["problems"]],
+                                          [DataNote(**n) for n in sheet["notes"]], sheet["value_mapping"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            self.misses.append(rel)
+            return None
+        self.hits.append(rel)
+        os.utime(entry)  # recently used: kept when the cache is pruned
+        return FileResult(rel, digest, [Problem(**p) for p in meta["problems"]], meta["sheet_rows"],
+                          meta["excluded"], sheets)
+
+    def store(self, result: FileResult) -> None:
+        """Keep a file's result for the next runs; a result that cannot be stored is simply not cached."""
+        if not self.enabled or result.digest is None:
+            return
+        entry = self.folder / self.key(result.digest, result.rel)
+        if entry.exists():
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f"{TEMP_PREFIX}{entry.name}-{os.getpid()}"
+        try:
+            tmp.mkdir()
+            sheets = []
+            for n, sheet in enumerate(result.sheets):
+                frame, mixed = _encode_mixed(sheet.frame)
+                frame.to_parquet(tmp / f"sheet-{n}.parquet", engine="pyarrow", index=False)
+                table = dataclasses.asdict(SheetMeta.of(sheet.table) if not isinstance(sheet.table, SheetMeta)
+                                           else sheet.table)
+                sheets.append({"table": table, "dtypes": {c: "mixed" if c in mixed else str(t)
+                                                          for c, t in sheet.frame.dtypes.items()},
+                               "problems": [dataclasses.asdict(p) for p in sheet.problems],
+                               "notes": [dataclasses.asdict(n) for n in sheet.notes],
+                               "value_mapping": sheet.value_mapping})
+            meta = {"problems": [dataclasses.asdict(p) for p in result.problems], "sheet_rows": result.sheet_rows,
+                    "excluded": result.excluded, "sheets": sheets}
+            (tmp / "result.json").write_text(json.dumps(meta, default=_plain), encoding="utf-8")
+            os.rename(tmp, entry)
+        except Exception as exc:  # noqa: BLE001  a file that cannot be cached (say, a column of mixed types
+            # Parquet cannot hold, or another run storing it at the same moment) is read again next time
+            shutil.rmtree(tmp, ignore_errors=True)
+            self.not_stored.append(f"{result.rel}: {type(exc).__name__}")
+
+    def prune(self, keep_days: float = 30) -> None:
+        """Remove entries not used for ``keep_days`` (and temporary folders of stopped runs)."""
+        if not self.enabled or not self.folder.is_dir():
+            return
+        limit = time.time() - keep_days * 86400
+        for entry in self.folder.iterdir():
+            if entry.is_dir() and (entry.name.startswith(TEMP_PREFIX) or entry.stat().st_mtime < limit):
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def _plain(value):
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+# A column holding values of several types (a correction's value: a date, a word or a code) is stored as text
+# tagged with each value's type, and read back as those values.
+_ENCODERS = {str: ("s", str), pd.Timestamp: ("t", lambda v: v.isoformat()), int: ("i", str), float: ("f", repr),
+             bool: ("b", str)}
+_DECODERS = {"s": str, "t": lambda v: pd.Timestamp(v).as_unit("s"), "i": int, "f": float, "b": lambda v: v == "True"}
+
+
+def _encode_mixed(frame: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
+    mixed = {c for c in frame.columns if frame[c].dtype == object
+             and len({type(v) for v in frame[c].dropna()}) > 1}
+    if not mixed:
+        return frame, mixed
+
+    def encode(value):
+        if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+            return None
+        tag, text = _ENCODERS[type(value)]
+        return f"{tag}:{text(value)}"
+
+    return frame.assign(**{c: frame[c].map(encode) for c in mixed}), mixed
+
+
+def _restore(frame: pd.DataFrame, dtypes: dict) -> pd.DataFrame:
+    """Parquet gives strings back as pandas' string dtype and dates in ms: the frame as it was stored."""
+    out = {}
+    for column, dtype in dtypes.items():
+        values = frame[column]
+        if dtype == "mixed":
+            values = pd.Series([None if v is None or v != v else _DECODERS[v[0]](v[2:]) for v in values],
+                               index=frame.index, dtype=object)
+        elif dtype == "object":
+            values = values.astype(object)
+            values = values.where(values.notna(), None)
+        elif str(values.dtype) != dtype:
+            values = values.astype(dtype)
+        out[column] = values
+    return pd.DataFrame(out, index=frame.index)

@@ -1,0 +1,133 @@
+"""The input cache: unchanged files are not read again; what is read from the cache is what a fresh read gives;
+a changed file, layout definition, reading setting or software version is read again."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import shutil
+
+import pandas as pd
+import pytest
+
+from ingest_helpers import FIXTURES, PA_DETAINERS
+from reports import cache, ingest
+from reports.pipeline import load_inputs
+from reports.settings import DEFAULTS
+
+TODAY = dt.date(2017, 3, 20)
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    folder = tmp_path / "inputs"
+    for case in ("ice_export", "charges", "facilities", "duplicate_ids", "total_row"):
+        shutil.copytree(FIXTURES / case, folder / case)
+    shutil.copy(FIXTURES / "foia_export" / "pa_first50.csv", folder / "pa_first50.csv")
+    # corrected values of several types in one column (dates and words): a frame Parquet may not hold
+    (folder / "corrections.csv").write_text(
+        "Date,Type,Detainer ID,Field,Correct Value,What Was Wrong\n"
+        "2017-03-01,correction,FAC-1,Date Issued,2017-01-29,Typed a day late\n"
+        "2017-03-01,correction,FAC-2,Outcome,other,A transfer recorded as honored\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """The files the workbook and CSV readers open, in order."""
+    opened = []
+    real = ingest.read_file
+
+    def counting(path, rel, max_bytes=None):
+        opened.append(rel)
+        return real(path, rel, max_bytes)
+
+    monkeypatch.setattr(ingest, "read_file", counting)
+    return opened
+
+
+def _load(inputs, cache_dir, settings=DEFAULTS):
+    return load_inputs(inputs, settings=settings, today=TODAY, cache_dir=cache_dir)
+
+
+def _same(a, b):
+    for kind in ("detainers", "charges", "facilities", "policies", "correction_rows", "corrections"):
+        pd.testing.assert_frame_equal(getattr(a, kind).reset_index(drop=True), getattr(b, kind).reset_index(drop=True))
+    assert [p.line() for p in a.problems] == [p.line() for p in b.problems]
+    pd.testing.assert_frame_equal(a.reconciliation, b.reconciliation)
+    assert a.notes == b.notes
+    pd.testing.assert_frame_equal(a.value_mapping, b.value_mapping)
+
+
+def test_a_warm_run_reads_no_unchanged_file_and_gives_the_same_dataset(inputs, tmp_path, reads):
+    files = sorted(p.relative_to(inputs).as_posix() for p in inputs.rglob("*") if p.is_file())
+    cold = _load(inputs, tmp_path / "cache")
+    assert sorted(reads) == files
+    reads.clear()
+    warm = _load(inputs, tmp_path / "cache")
+    assert reads == []  # nothing opened: every file came from the cache
+    _same(cold, warm)
+    _same(cold, _load(inputs, None))  # and both are what a run without a cache gives
+
+
+def test_a_changed_file_alone_is_read_again(inputs, tmp_path, reads):
+    _load(inputs, tmp_path / "cache")
+    reads.clear()
+    changed = inputs / "pa_first50.csv"
+    changed.write_text(changed.read_text(encoding="utf-8").replace("Case Closed", "Lifted", 1), encoding="utf-8")
+    new = inputs / "new" / "policies.csv"
+    new.parent.mkdir()
+    new.write_text("Jurisdiction,State,Date Enacted,Policy,Criteria\nCook County,IL,2017-01-02,Limits,Warrant\n",
+                   encoding="utf-8")
+    dataset = _load(inputs, tmp_path / "cache")
+    assert sorted(reads) == ["new/policies.csv", "pa_first50.csv"]
+    assert "Lifted" in set(dataset.used("detainers")["outcome_detail"])
+
+
+def test_a_changed_layout_definition_or_reading_setting_reads_every_file_again(inputs, tmp_path, reads):
+    _load(inputs, tmp_path / "cache")
+    reads.clear()
+    aliased = dataclasses.replace(DEFAULTS, aliases=(("Arrest Day", "Arrest Date"),))
+    _load(inputs, tmp_path / "cache", aliased)
+    assert len(reads) > 3
+    reads.clear()
+    _load(inputs, tmp_path / "cache", dataclasses.replace(DEFAULTS, outcomes=(("Voluntary Departure", "other"),)))
+    assert len(reads) > 3
+
+
+def test_a_new_software_version_reads_every_file_again(inputs, tmp_path, reads, monkeypatch):
+    _load(inputs, tmp_path / "cache")
+    reads.clear()
+    monkeypatch.setattr(cache, "software_key", lambda: "a newer version")
+    _load(inputs, tmp_path / "cache")
+    assert len(reads) > 3
+
+
+def test_a_file_touched_but_unchanged_is_hashed_not_read(inputs, tmp_path, reads):
+    _load(inputs, tmp_path / "cache")
+    reads.clear()
+    path = inputs / "pa_first50.csv"
+    os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 3600))  # copied again, same bytes
+    _load(inputs, tmp_path / "cache")
+    assert reads == []
+
+
+def test_future_dates_are_checked_against_each_run_day_even_from_the_cache(tmp_path):
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    (folder / "week.csv").write_text("Detainer ID,Facility,State,County FIPS,Date Issued,Outcome\n"
+                                     "A1,Travis County Jail,TX,48453,2017-02-01,pending\n", encoding="utf-8")
+    early = load_inputs(folder, today=dt.date(2017, 1, 31), cache_dir=tmp_path / "cache")
+    assert [p.code for p in early.errors] == ["E314"]
+    later = load_inputs(folder, today=dt.date(2017, 2, 5), cache_dir=tmp_path / "cache")
+    assert later.errors == [] and len(later.used("detainers")) == 1
+
+
+@pytest.mark.skipif(not PA_DETAINERS.exists(), reason=f"{PA_DETAINERS} is not present on this machine")
+def test_the_real_pa_extract_round_trips_through_the_cache(tmp_path):
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    shutil.copy(PA_DETAINERS, folder / "pa_detainers.csv")
+    cold = _load(folder, tmp_path / "cache")
+    warm = _load(folder, tmp_path / "cache")
+    _same(cold, warm)
