@@ -328,22 +328,33 @@ FACILITY_KEY = ["facility_code", "facility", "city", "state"]
 
 
 def attribute_facilities(detainers: pd.DataFrame, staff: StaffFacilities, counties: Counties,
-                         reference: FacilityReference | None = None) -> pd.DataFrame:
-    """One row per distinct facility (code, name, city, state) of the detainers, with its attribution."""
+                         reference: FacilityReference | None = None, known: pd.DataFrame | None = None
+                         ) -> pd.DataFrame:
+    """One row per distinct facility (code, name, city, state) of the detainers, with its attribution;
+    facilities already in ``known`` (an earlier result with the same staff sheet) are not attributed again."""
     reference = reference or load_reference()
     keys = detainers[FACILITY_KEY].drop_duplicates(ignore_index=True)
+    if known is not None and len(known):
+        seen = keys.merge(known, on=FACILITY_KEY, how="inner")
+        keys = keys.merge(known[FACILITY_KEY], on=FACILITY_KEY, how="left", indicator=True)
+        keys = keys[keys["_merge"] == "left_only"].drop(columns="_merge").reset_index(drop=True)
+    else:
+        seen = None
     results = [attribute_facility(*(None if v is None or v != v else v for v in row), staff, reference, counties)
                for row in keys.itertuples(index=False, name=None)]
-    return keys.assign(attributed_fips=[r.fips for r in results], attribution_method=[r.method for r in results],
-                       attribution_evidence=[r.evidence for r in results])
+    fresh = keys.assign(attributed_fips=[r.fips for r in results], attribution_method=[r.method for r in results],
+                        attribution_evidence=[r.evidence for r in results])
+    return fresh if seen is None else pd.concat([seen, fresh], ignore_index=True)
 
 
 def assign_jurisdictions(detainers: pd.DataFrame, staff: StaffFacilities, counties: Counties,
-                         reference: FacilityReference | None = None) -> pd.DataFrame:
-    """A new frame with county_fips, jurisdiction_source, jurisdiction_evidence, county_name, county_population.
+                         reference: FacilityReference | None = None, known: pd.DataFrame | None = None
+                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(a new frame with county_fips, jurisdiction_source, jurisdiction_evidence, county_name,
+    county_population; the attribution of every facility, to pass as ``known`` to a later call).
 
     The record's own County FIPS wins; otherwise the facility's attribution."""
-    by_facility = attribute_facilities(detainers, staff, counties, reference)
+    by_facility = attribute_facilities(detainers, staff, counties, reference, known)
     merged = detainers[FACILITY_KEY].merge(by_facility, on=FACILITY_KEY, how="left", validate="many_to_one")
     merged.index = detainers.index
     own = detainers["county_fips"]
@@ -353,7 +364,7 @@ def assign_jurisdictions(detainers: pd.DataFrame, staff: StaffFacilities, counti
     out["county_fips"] = fips.where(fips.notna(), None)
     out["jurisdiction_source"] = merged["attribution_method"].where(~has_own, RECORD)
     out["jurisdiction_evidence"] = merged["attribution_evidence"].where(~has_own, "County FIPS in the record")
-    return with_county_names(out, counties)
+    return with_county_names(out, counties), by_facility
 
 
 def with_county_names(detainers: pd.DataFrame, counties: Counties) -> pd.DataFrame:
@@ -381,9 +392,11 @@ def attribution_review(detainers: pd.DataFrame, counties: Counties) -> pd.DataFr
     frame = live.assign(_code=live["facility_code"].fillna(""), _city=live["city"].fillna(""),
                         _state=live["state"].fillna(""), _fips=live["county_fips"].fillna(""))
     strength = {m: i for i, m in enumerate((*METHODS[:-1], CORRECTION, NONE))}
-    per_method = (frame.groupby([*keys, "jurisdiction_source"], sort=False, dropna=False)
-                  .agg(n=("_fips", "size"), fips=("_fips", lambda v: v.mode().iloc[0]),
-                       evidence=("jurisdiction_evidence", "first")).reset_index())
+    by_fips = (frame.groupby([*keys, "jurisdiction_source", "_fips"], sort=False, dropna=False)
+               .agg(n=("_fips", "size"), evidence=("jurisdiction_evidence", "first")).reset_index()
+               .sort_values(["n", "_fips"], ascending=[False, True], kind="stable"))
+    per_method = (by_fips.groupby([*keys, "jurisdiction_source"], sort=False, dropna=False)
+                  .agg(n=("n", "sum"), fips=("_fips", "first"), evidence=("evidence", "first")).reset_index())
     per_method["_strength"] = per_method["jurisdiction_source"].map(lambda m: strength.get(m, len(strength)))
     per_method = per_method.sort_values([*keys, "n", "_strength"], ascending=[True] * 4 + [False, True],
                                         kind="stable")

@@ -13,16 +13,20 @@ import io
 import re
 import time
 import zipfile
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from os import scandir
 from pathlib import Path
+from typing import Callable
 
 import defusedxml.ElementTree as SafeET
+import numpy as np
 import python_calamine
 
 from .atomic import sha256_file
 from .errors import Problem, column_index, column_letter
+from . import xlsx
 from .schema import LAYOUTS, Layout, layout_required_fields, normalise_header
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm"}
@@ -57,6 +61,14 @@ class RawSheet:
     hidden: bool = False
     merged_ranges: list = field(default_factory=list)
     formula_gaps: frozenset = frozenset()  # (row index, column index) of formulas with no saved value
+    # A large sheet (reports.xlsx): ``rows`` holds only its first rows; the data are read by column.
+    width: int | None = None
+    read_columns: Callable | None = None  # (header index, column indexes) -> {index: values below the header}
+    read_whole: Callable | None = None  # () -> every row, for a sheet whose columns cannot be read by type
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
 
 
 @dataclass
@@ -376,12 +388,18 @@ def read_csv(path: Path, rel: str) -> tuple[list[RawSheet], list[Problem]]:
     return [RawSheet(rel, "", rows, path.stat().st_mtime)], []
 
 
-def check_zip(path: Path) -> tuple[bool, dict[str, frozenset]]:
-    """Refuse zip bombs from the declared sizes, before anything is inflated.
+@dataclass(frozen=True)
+class SheetScan:
+    """What one pass over a sheet's XML tells before it is read: formula cells without a saved value (a
+    reader sees them empty), merged ranges, and how many rows the sheet declares."""
 
-    Returns the workbook's 1904 flag and, per sheet name, the formula cells that have no saved
-    value (a workbook written by a script and never opened in Excel): a reader sees them empty.
-    """
+    formula_gaps: frozenset = frozenset()
+    merged: tuple = ()
+    declared: tuple[int, int] | None = None  # (rows, columns)
+
+
+def check_zip(path: Path) -> tuple[bool, dict[str, SheetScan]]:
+    """Refuse zip bombs from the declared sizes, before anything is inflated; the 1904 flag; each sheet's scan."""
     archive = _open_zip(path, ".xlsx")
     with archive:
         _check_sizes(archive)
@@ -392,8 +410,8 @@ def check_zip(path: Path) -> tuple[bool, dict[str, frozenset]]:
         root = _safe_xml(workbook_xml, "workbook")
         date1904 = any(e.get("date1904", "0").lower() in ("1", "true")
                        for e in root.iter() if e.tag.rsplit("}", 1)[-1] == "workbookPr")
-        gaps = {name: _formula_gaps(archive, part) for name, part in _sheet_parts(archive, root).items()}
-    return date1904, {name: found for name, found in gaps.items() if found}
+        scans = {name: _scan_sheet(archive, part) for name, part in _sheet_parts(archive, root).items()}
+    return date1904, scans
 
 
 def check_ods(path: Path) -> None:
@@ -455,21 +473,37 @@ _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _SAVED_VALUE = re.compile(rb"<v>[^<]")  # openpyxl writes an empty <v /> for a formula it cannot calculate
 
 
-def _formula_gaps(archive: zipfile.ZipFile, part: str) -> frozenset:
-    """Cells holding a formula but no saved value. Streams the part and parses it only if it has formulas."""
+_MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_END_OF_DATA = b"</sheetData>"
+
+
+def _scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetScan:
+    """One streamed pass over the part; the formula check parses it only if it has formulas."""
     try:
         with archive.open(part) as handle:
-            tail, has_formula = b"", False
+            first = handle.read(4096)
+            tail, has_formula, after_data = first[-16:], b"<f" in first, None
             for block in iter(lambda: handle.read(1 << 24), b""):
-                if b"<f" in tail + block:
-                    has_formula = True
-                    break
-                tail = block[-2:]
-            if not has_formula:
-                return frozenset()
-        data = archive.read(part)
+                seen = tail + block
+                has_formula = has_formula or b"<f" in seen
+                if after_data is not None:
+                    after_data += block
+                elif _END_OF_DATA in seen:
+                    after_data = seen[seen.index(_END_OF_DATA):]
+                tail = block[-16:]
+            if after_data is None and _END_OF_DATA in first:
+                after_data = first[first.index(_END_OF_DATA):]
+        declared = xlsx.declared_size(archive, part)
+        gaps = _formula_gaps(archive.read(part)) if has_formula else frozenset()
     except KeyError:
-        return frozenset()
+        return SheetScan()
+    merged = tuple(((int(m[2]) - 1, column_index(m[1].decode())), (int(m[4]) - 1, column_index(m[3].decode())))
+                   for m in _MERGE.finditer(after_data or b""))
+    return SheetScan(gaps, merged, declared)
+
+
+def _formula_gaps(data: bytes) -> frozenset:
+    """Cells holding a formula but no saved value."""
     gaps = set()
     for match in _CELL.finditer(data):
         inner = match[2] or b""
@@ -480,14 +514,13 @@ def _formula_gaps(archive: zipfile.ZipFile, part: str) -> frozenset:
     return frozenset(gaps)
 
 
-
 def read_workbook(path: Path, rel: str, ods: bool = False) -> tuple[list[RawSheet], list[Problem]]:
     what = ".ods" if ods else ".xlsx"
     if ods:
         check_ods(path)
-        date1904, formula_gaps = False, {}
+        date1904, scans = False, {}
     else:
-        date1904, formula_gaps = check_zip(path)
+        date1904, scans = check_zip(path)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several types for corrupt parts
@@ -499,17 +532,43 @@ def read_workbook(path: Path, rel: str, ods: bool = False) -> tuple[list[RawShee
             if str(meta.typ) != str(python_calamine.SheetTypeEnum.WorkSheet):
                 continue
             hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
+            scan = scans.get(meta.name, SheetScan())
+            if not hidden and scan.declared and scan.declared[0] > xlsx.LARGE_SHEET_ROWS:
+                sheets.append(_large_sheet(path, rel, meta.name, mtime, date1904, scan, workbook))
+                continue
             sheet = workbook.get_sheet_by_name(meta.name)
             # skip_empty_area=False keeps rows[i] == spreadsheet row i + 1
             rows = sheet.to_python(skip_empty_area=False)  # hidden sheets too: their rows are reconciled
             merged = [] if hidden else (sheet.merged_cell_ranges or [])
-            sheets.append(RawSheet(rel, meta.name, rows, mtime, date1904, hidden, merged,
-                                   formula_gaps.get(meta.name, frozenset())))
+            sheets.append(RawSheet(rel, meta.name, rows, mtime, date1904, hidden, merged, scan.formula_gaps))
+    except UnreadableFile:
+        raise
     except Exception as exc:
         raise UnreadableFile(f"not a readable {what} file ({type(exc).__name__}: {exc})") from exc
     finally:
         workbook.close()
     return sheets, []
+
+
+def _large_sheet(path: Path, rel: str, name: str, mtime: float, date1904: bool, scan: SheetScan,
+                 workbook) -> RawSheet:
+    """A sheet too large to turn whole into Python values: its first rows now, its columns once its layout
+    is known (reports.xlsx)."""
+    with zipfile.ZipFile(path) as archive:
+        root = _safe_xml(archive.read("xl/workbook.xml"), "workbook")
+        part = _sheet_parts(archive, root)[name]
+        head = xlsx.head_rows(archive, part, HEADER_SEARCH_ROWS)
+
+    def whole() -> list[list]:
+        reopened = python_calamine.CalamineWorkbook.from_path(str(path))
+        try:
+            return reopened.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        finally:
+            reopened.close()
+
+    width = max(scan.declared[1], max((len(r) for r in head), default=0))
+    return RawSheet(rel, name, head, mtime, date1904, False, list(scan.merged), scan.formula_gaps, width=width,
+                    read_columns=xlsx.column_reader(path, name), read_whole=whole)
 
 
 def is_blank(value) -> bool:
@@ -639,63 +698,138 @@ def _build_table(sheet: RawSheet, header_index: int, layout: Layout, matched: di
         headers[field_name] = str(header[indexes[0]]).strip()
 
     used = {i for indexes in matched.values() for i in indexes}
-    data = sheet.rows[header_index + 1:]
-    width = max((len(r) for r in sheet.rows), default=0)
+    width = sheet.width or max((len(r) for r in sheet.rows), default=0)
     unknown = [f"{column_letter(i)} ({str(header[i]).strip()})" for i in range(min(len(header), width))
                if i not in used and not is_blank(header[i])]
     if unknown:
         problems.append(Problem("W202", row=header_row, column=", ".join(unknown), message=(
             f"{len(unknown)} column(s) not part of the {layout.name} layout were ignored"), **where))
-    for i in range(width):
-        if i in used or (i < len(header) and not is_blank(header[i])):
-            continue
-        if any(i < len(r) and not is_blank(r[i]) for r in data):
+    unnamed = [i for i in range(width) if i not in used and (i >= len(header) or is_blank(header[i]))]
+    if any(p.code == "E202" for p in problems):
+        return None, problems
+    # a sheet read whole is checked on every column, as staff see it; a large one on the columns it reads
+    looked_at = sorted(used | set(unnamed)) if sheet.read_columns is not None else list(range(width))
+    n, cells = _data_columns(sheet, header_index, looked_at)
+    if sheet.read_columns is not None and _dates_as_text(layout, columns, cells):
+        whole = dataclasses.replace(sheet, rows=sheet.read_whole(), width=None, read_columns=None)
+        return _build_table(whole, header_index, layout, matched)
+    for i in unnamed:
+        if cells[i].nonblank.any():
             merged = any(r0 == header_index and c0 < i <= c1 for (r0, c0), (_, c1) in sheet.merged_ranges)
             note = " (the header cell is part of a merged cell)" if merged else ""
             problems.append(Problem("W204", row=header_row, column=column_letter(i),
                                     message=f"the column has values but no header{note}; not read", **where))
 
-    if any(p.code == "E202" for p in problems):
-        return None, problems
-
     required = layout_required_fields(layout)
-    required_idx = [columns[f] for f in required]
-    excluded: dict[int, str] = {}
-    status: list[str] = []
-    for row in data:
-        if all(is_blank(c) for c in row):
-            status.append("blank row")
-        else:
-            first = next(c for c in row if not is_blank(c))
-            status.append("total row" if isinstance(first, str) and TOTAL_ROW.match(first) else "")
-    # A row holding a single text cell (a source line, a footnote) is not a record, even when
-    # that cell sits in a required column: after the last record it is a note below the data.
-    # Scanning back from the end keeps the whole-row check to the few rows below the data.
-    last_data = next((i for i in range(len(data) - 1, -1, -1)
-                      if status[i] == "" and any(j < len(data[i]) and not is_blank(data[i][j]) for j in required_idx)
-                      and not _single_text_cell(data[i])), -1)
-    for i in range(last_data + 1, len(data)):
-        if status[i] == "":
-            status[i] = "note below the data"
+    status = _row_status(n, [cells[i] for i in looked_at], [cells[columns[f]] for f in required])
+    rows = np.arange(header_row + 1, header_row + 1 + n)
+    keep = status == ""
+    record_rows = rows[keep].tolist()
+    excluded = dict(zip(rows[~keep].tolist(), status[~keep].tolist()))
+    values = {f: cells[index].values[keep].tolist() for f, index in columns.items()}
+    def cell(row_index: int, column: int):  # 0-based, as merged ranges give them
+        position = row_index - header_index - 1
+        if column in cells and 0 <= position < n:
+            return cells[column].values[position]
+        return sheet.rows[row_index][column] if row_index < len(sheet.rows) and column < len(sheet.rows[row_index]) \
+            else ""
 
-    record_rows = []
-    record_data = []
-    for i, (s, row) in enumerate(zip(status, data)):
-        row_number = header_row + 1 + i
-        if s:
-            excluded[row_number] = s
-        else:
-            record_rows.append(row_number)
-            record_data.append(row)
-    values = {f: [r[idx] if idx < len(r) else "" for r in record_data] for f, idx in columns.items()}
-    merged_problems, merged_rows = _merged_data_cells(sheet, set(record_rows), columns, headers)
+    merged_problems, merged_rows = _merged_data_cells(sheet, set(record_rows), columns, headers, cell)
     problems += merged_problems
     table = SheetTable(sheet.file, sheet.sheet, sheet.mtime, layout, header_row, columns, headers,
                        sheet.date1904, record_rows, values, excluded, sheet.formula_gaps, merged_rows)
     return table, problems
 
 
-def _merged_data_cells(sheet: RawSheet, record_rows: set[int], columns: dict[str, int], headers: dict[str, str]):
+@dataclass
+class _Cells:
+    """One column of data rows: its values ("" for an empty cell) and what the row checks need of them."""
+
+    values: np.ndarray  # of Python values, dtype object
+    nonblank: np.ndarray  # bool
+    text: np.ndarray  # bool: a non-blank text cell
+    total: np.ndarray  # bool: text reading "Total", "Grand total", "Subtotal"
+    arrow_type: str = ""
+
+
+def _data_columns(sheet: RawSheet, header_index: int, indexes: list[int]) -> tuple[int, dict[int, _Cells]]:
+    """The data rows below the header, column by column: from the sheet's rows, or read by column."""
+    if sheet.read_columns is None:
+        data = sheet.rows[header_index + 1:]
+        out = {}
+        for i in indexes:
+            values = np.empty(len(data), dtype=object)
+            values[:] = [r[i] if i < len(r) else "" for r in data]
+            nonblank = np.fromiter((not is_blank(v) for v in values), bool, len(values))
+            text = np.fromiter((isinstance(v, str) for v in values), bool, len(values)) & nonblank
+            total = np.fromiter((isinstance(v, str) and bool(TOTAL_ROW.match(v)) for v in values), bool, len(values))
+            out[i] = _Cells(values, nonblank, text, total)
+        return len(data), out
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrays = sheet.read_columns(header_index, indexes)
+    n = len(next(iter(arrays.values()))) if arrays else 0
+    out = {}
+    for i, array in arrays.items():
+        is_text = pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+        if is_text:
+            nonblank = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(array), ""), False).to_numpy(zero_copy_only=False)
+            total = pc.fill_null(pc.match_substring_regex(array, TOTAL_ROW.pattern, ignore_case=True),
+                                 False).to_numpy(zero_copy_only=False)
+        else:
+            nonblank = pc.is_valid(array).to_numpy(zero_copy_only=False)
+            total = np.zeros(n, dtype=bool)
+        values = np.empty(n, dtype=object)
+        values[:] = ["" if v is None else v for v in array.to_pylist()]
+        out[i] = _Cells(values, nonblank, nonblank & is_text, total & nonblank, str(array.type))
+    return n, out
+
+
+def _dates_as_text(layout: Layout, columns: dict[str, int], cells: dict[int, _Cells]) -> bool:
+    """A date column that fastexcel could only give as text, holding numbers: a mix of Excel date numbers and
+    text that only a cell-by-cell read tells apart."""
+    from .schema import KINDS
+
+    kind = KINDS[layout.kind]
+    for field_name, index in columns.items():
+        column = next((c for c in kind.columns if c.field == field_name), None)
+        if column is not None and column.type in ("date", "partial_date") and cells[index].arrow_type in (
+                "string", "large_string") and any(xlsx.is_serial_number_text(v) for v in cells[index].values):
+            return True
+    return False
+
+
+def _row_status(n: int, every: list[_Cells], required: list[_Cells]) -> np.ndarray:
+    """Per data row: "" for a record, else why it is not one (blank row, total row, note below the data)."""
+    status = np.full(n, "", dtype=object)
+    if n == 0:
+        return status
+    nonblank = np.zeros(n, dtype=int)
+    undecided = np.ones(n, dtype=bool)
+    total = np.zeros(n, dtype=bool)
+    for cells in every:  # in column order: a total row is one whose first non-blank cell reads "Total"
+        total |= undecided & cells.total
+        undecided &= ~cells.nonblank
+        nonblank += cells.nonblank
+    text_cells = sum((c.text.astype(int) for c in every), np.zeros(n, dtype=int))
+    status[nonblank == 0] = "blank row"
+    status[(status == "") & total] = "total row"
+    # A row holding a single text cell (a source line, a footnote) is not a record, even when that cell sits
+    # in a required column: after the last record it is a note below the data.
+    has_required = np.zeros(n, dtype=bool)
+    for cells in required:
+        has_required |= cells.nonblank
+    single_text = (nonblank == 1) & (text_cells == 1)
+    candidates = np.flatnonzero((status == "") & has_required & ~single_text)
+    last_data = candidates[-1] if len(candidates) else -1
+    tail = np.arange(n) > last_data
+    status[tail & (status == "")] = "note below the data"
+    return status
+
+
+def _merged_data_cells(sheet: RawSheet, record_rows: set[int], columns: dict[str, int], headers: dict[str, str],
+                       cell):
     """A merged cell holds its value in its first cell only: the other rows it covers would read blank (an
     Outcome merged over four rows would be one outcome and three pending detainers). E203 names the range;
     the rows it covers are not counted."""
@@ -708,7 +842,7 @@ def _merged_data_cells(sheet: RawSheet, record_rows: set[int], columns: dict[str
             continue
         span = f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
         first_column = by_index[min(c for _, c in covered)]
-        top_left = sheet.rows[r0][c0] if r0 < len(sheet.rows) and c0 < len(sheet.rows[r0]) else ""
+        top_left = cell(r0, c0)
         affected = sorted({r for r in range(r0 + 1, r1 + 2) if r in record_rows})
         blank = sorted({r for r, _ in covered})
         rows.update(affected)

@@ -71,27 +71,34 @@ def resolve_duplicates(detainers: pd.DataFrame, problems: list[Problem], label=l
                 problems.append(Problem("E401", row["source_file"], row["source_sheet"], int(row["source_row"]),
                                         label(row, "detainer_id"), str(row["detainer_id"]), f"rows {rows} share this ID"))
 
-    changes, backwards = [], {}
     live = detainers[detainers["row_status"] == "used"]
     multi = live[live.groupby("detainer_id")["source_file"].transform("nunique") > 1]
     as_of = file_as_of(detainers)
-    for detainer_id, group in multi.groupby("detainer_id", sort=False):
-        ordered = group.assign(_as_of=group["source_file"].map(as_of)).sort_values(["_as_of", "source_file"])
-        winner = ordered.iloc[-1]
-        for index, row in ordered.iloc[:-1].iterrows():
-            detainers.at[index, "row_status"] = f"superseded by {winner.source_file}"
-            if row["outcome"] != "pending" and winner["outcome"] == "pending":
-                backwards.setdefault((winner.source_file, winner.source_sheet), []).append((winner, row))
-            for column in content:
-                old, new = row[column], winner[column]
-                if _display(old) != _display(new):
-                    changes.append({
-                        "detainer_id": detainer_id, "field": column, "old_value": _display(old),
-                        "new_value": _display(new), "old_file": row["source_file"], "old_row": row["source_row"],
-                        "new_file": winner.source_file, "new_row": winner.source_row,
-                        "old_file_as_of": as_of[row["source_file"]].isoformat(),
-                        "new_file_as_of": as_of[winner.source_file].isoformat(),
-                    })
+    ranked = multi.assign(_as_of=multi["source_file"].map(as_of)).sort_values(
+        ["detainer_id", "_as_of", "source_file"], kind="stable")
+    winners = ranked.drop_duplicates("detainer_id", keep="last")
+    older = ranked[~ranked.index.isin(winners.index)]
+    pairs = older.join(winners.set_index("detainer_id"), on="detainer_id", rsuffix="_new")
+    detainers.loc[pairs.index, "row_status"] = "superseded by " + pairs["source_file_new"]
+    changes = []
+    for column in content:
+        old_shown, new_shown = _shown(pairs[column]), _shown(pairs[f"{column}_new"])
+        differ = pairs[old_shown != new_shown]
+        for index, row in differ.iterrows():
+            changes.append({
+                "detainer_id": row["detainer_id"], "field": column, "old_value": old_shown[index],
+                "new_value": new_shown[index], "old_file": row["source_file"], "old_row": row["source_row"],
+                "new_file": row["source_file_new"], "new_row": row["source_row_new"],
+                "old_file_as_of": as_of[row["source_file"]].isoformat(),
+                "new_file_as_of": as_of[row["source_file_new"]].isoformat(),
+            })
+    changes.sort(key=lambda c: (c["detainer_id"], content.index(c["field"]), c["old_file"]))
+    backwards = {}
+    back = pairs[(pairs["outcome"] != "pending") & (pairs["outcome_new"] == "pending")]
+    for _, row in back.iterrows():
+        new = {"detainer_id": row["detainer_id"], "source_row": row["source_row_new"]}
+        old = {"outcome": row["outcome"], "source_file": row["source_file"], "source_row": row["source_row"]}
+        backwards.setdefault((row["source_file_new"], row["source_sheet_new"]), []).append((new, old))
     for (file, sheet), pairs in backwards.items():
         listed = "; ".join(f"{new['detainer_id']} (row {new['source_row']}; {old['outcome']} in "
                            f"{old['source_file']} row {old['source_row']})" for new, old in pairs[:10])
@@ -122,6 +129,13 @@ def file_as_of(detainers: pd.DataFrame) -> dict[str, dt.date]:
                 continue
         out[file] = max(days, default=dt.date.min)
     return out
+
+
+def _shown(values: pd.Series) -> pd.Series:
+    """``_display`` of a whole column, vectorised where the column has one type."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.strftime("%Y-%m-%d").fillna("")
+    return values.map(_display)
 
 
 def _display(value) -> str:

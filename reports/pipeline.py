@@ -122,10 +122,11 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
     problems += redacted
     changes = join.resolve_duplicates(frames["detainers"], problems, label)
     staff_map, frames["facilities"] = attribution.staff_facilities(frames["facilities"], problems, label)
-    before_corrections = attribution.assign_jurisdictions(frames["detainers"], staff_map, counties)["county_fips"]
-    applied = join.apply_detainer_corrections(frames["detainers"], frames["corrections"], before_corrections,
-                                              counties, problems, label)
-    detainers = attribution.assign_jurisdictions(frames["detainers"], staff_map, counties)
+    before_corrections, facilities = attribution.assign_jurisdictions(frames["detainers"], staff_map, counties)
+    applied = join.apply_detainer_corrections(frames["detainers"], frames["corrections"],
+                                              before_corrections["county_fips"], counties, problems, label)
+    # corrections may change a facility or a state: only those facilities are attributed again
+    detainers, _ = attribution.assign_jurisdictions(frames["detainers"], staff_map, counties, known=facilities)
     join.apply_county_corrections(detainers, frames["corrections"], applied, counties, problems, label)
     corrections, responses, correction_log = join.correction_tables(frames["corrections"], detainers, applied,
                                                                      counties)

@@ -178,6 +178,7 @@ def stage_edition(report: Report, outputs_dir: Path, public_base_url: str, manif
     staging = archive / f"{STAGING_PREFIX}{report.week.name}-r{report.revision}-{os.getpid()}"
     try:
         build_publication(report, staging, public_base_url, manifest)
+        faults.pause_point("staged")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .errors import Problem
-from .privacy import Redactor
+from .privacy import _TOKEN, Redactor, _identifier_text
 from .safetext import clean_text
 
 PUBLISHED_TEXT = {
@@ -24,10 +24,29 @@ IDENTIFIER_COLUMNS = ("subject_id", "detainer_id")
 KIND_WORDS = {"a_number": "an A-number", "date_of_birth": "a date of birth", "identifier": "a subject or detainer ID"}
 
 
+def _identifiers_that_could_appear(frames: dict[str, pd.DataFrame]) -> list:
+    """The inputs' ID values, less those that cannot occur in any published text: an ID can only be found in a
+    text holding its first letters-and-digits run. Hundreds of thousands of IDs, a few thousand texts: the
+    test runs on the IDs in Arrow (C++), and only the few candidates are tokenised in Python."""
+    texts = {v for kind, columns in PUBLISHED_TEXT.items() if kind in frames
+             for c in columns if c in frames[kind].columns for v in frames[kind][c].dropna().unique()
+             if isinstance(v, str)}
+    tokens = {t.lower() for text in texts for t in _TOKEN.findall(text)}
+    ids = pd.concat([frames[k][c] for k in frames for c in IDENTIFIER_COLUMNS if c in frames[k].columns]
+                    + [pd.Series(dtype=object)]).dropna()
+    if ids.empty or not tokens:
+        return []
+    ids = pd.Series(pd.unique(ids.map(_identifier_text)), dtype=object).dropna()
+    text = ids.astype("string[pyarrow]")
+    first = text.str.lower().str.extract(r"([0-9a-z]+)", expand=False)
+    ascii_only = text.map(str.isascii, na_action="ignore").fillna(False).astype(bool)
+    return ids[(~ascii_only | first.isin(tokens)).to_numpy()].tolist()
+
+
 def redact_published_text(frames: dict[str, pd.DataFrame], label=lambda row, field: field
                           ) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """New frames whose published text columns are cleaned and redacted, and a W502 per redacted cell."""
-    redactor = Redactor.from_columns(frames.values(), IDENTIFIER_COLUMNS)
+    redactor = Redactor(_identifiers_that_could_appear(frames))
     out, problems = dict(frames), []
     for kind, columns in PUBLISHED_TEXT.items():
         frame = frames.get(kind)

@@ -14,6 +14,7 @@ from collections import Counter
 import dataclasses
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pycountry
 
@@ -397,10 +398,10 @@ def _rows_text(rows: list[int], shown: int = 5) -> str:
     return f"row {listed}" if len(rows) == 1 else f"{len(rows):,} rows ({listed})"
 
 
-def _mapping_rows(kind: str, column, raw: list, parsed: dict) -> list[dict]:
+def _mapping_rows(kind: str, column, uniques: list, rows: np.ndarray, parsed: dict) -> list[dict]:
     """Each distinct text of a vocabulary column, its number of rows and what it was counted as."""
     counts: Counter = Counter()
-    for value, n in Counter(raw).items():
+    for value, n in zip(uniques, rows.tolist()):
         state, result, code = parsed[value]
         text = "(blank)" if is_missing(value) else display(value)
         if state in ("ok", "missing"):
@@ -439,25 +440,32 @@ def validate_sheet(table: SheetTable, counties: Counties, rules: ReadRules = DEF
                 frame[f"{column.field}_precision"] = pd.Series([None] * n, dtype=object)
             continue
         raw = table.values[column.field]
-        parsed_by_value = _parse_distinct(column, raw, table, rules)
+        # each distinct value is parsed once; rows take their value's result through its code
+        codes, uniques = pd.factorize(np.asarray(raw, dtype=object), use_na_sentinel=False)
+        uniques = list(uniques)
+        parsed_by_value = _parse_distinct(column, uniques, table, rules)
         order_problem = _date_order_problem(column, raw, parsed_by_value, table, rules)
         if order_problem:
             problems.append(order_problem)
         if column.type in MAPPED_TYPES:
-            value_mapping += _mapping_rows(table.kind, column, raw, parsed_by_value)
-        outcomes = [parsed_by_value[v] for v in raw]
-        values = [result if state in ("ok", "missing") else None for state, result, _ in outcomes]
+            value_mapping += _mapping_rows(table.kind, column, uniques, np.bincount(codes, minlength=len(uniques)),
+                                           parsed_by_value)
+        by_code = [parsed_by_value[u] for u in uniques]
+        results = np.empty(len(uniques), dtype=object)
+        results[:] = [result if state in ("ok", "missing") else None for state, result, _ in by_code]
+        values = results[codes]
         label = table.column_label(column.field)
-        flagged = {value for value, (state, _, _) in parsed_by_value.items()
-                   if state in ("error", "warning", "column-error") or (state == "missing" and column.required)}
+        flagged_codes = [k for k, (state, _, _) in enumerate(by_code)
+                         if state in ("error", "warning", "column-error") or (state == "missing" and column.required)]
         unsaved = _unsaved_formula_rows(table, column.field)
         for i in sorted(unsaved):  # the cell looks empty only because its formula was never calculated
             row_errors[i] = True
             problems.append(Problem("E104", row=table.record_rows[i], column=label, message=(
                 "the cell holds a formula whose result was never saved; open the file in Excel and save it"),
                 **where))
-        for i in (i for i, v in enumerate(raw) if v in flagged and i not in unsaved) if flagged else ():
-            state, result, code = outcomes[i]
+        flagged_rows = np.flatnonzero(np.isin(codes, flagged_codes)) if flagged_codes else ()
+        for i in (i for i in flagged_rows if i not in unsaved):
+            state, result, code = by_code[codes[i]]
             if state == "missing":
                 if column.required and column.type != "outcome":
                     row_errors[i] = True
@@ -473,14 +481,16 @@ def validate_sheet(table: SheetTable, counties: Counties, rules: ReadRules = DEF
                 values[i] = UNKNOWN_DEFAULT[column.type]
                 problems.append(Problem(code, row=table.record_rows[i], column=label,
                                         value=display(raw[i]), message=result, **where))
+        values = values.tolist()
         if column.type == "partial_date":
             values = _cell_precisions(table, column.field, raw, values)
             frame[f"{column.field}_precision"] = pd.Series([v[1] if v else None for v in values], dtype=object)
             values = [v[0] if v else None for v in values]
         frame[column.field] = pd.Series(values, dtype=object)
         if column.type == "outcome":
-            frame["outcome_detail"] = pd.Series(
-                [None if is_missing(v) else display(v) for v in raw], dtype=object)
+            shown = np.empty(len(uniques), dtype=object)
+            shown[:] = [None if is_missing(u) else display(u) for u in uniques]
+            frame["outcome_detail"] = pd.Series(shown[codes], dtype=object)
         if column.type in DATE_TYPES:
             frame[column.field] = pd.to_datetime(frame[column.field]).astype("datetime64[s]")
 
@@ -574,11 +584,16 @@ def _assign_ids(table: SheetTable, frame: pd.DataFrame, problems: list[Problem],
     parts = []
     for f in identity:
         if KINDS["detainers"].column(f).type == "date" and f in table.values:
-            distinct = {v: _datetime_key(v, table.date1904) for v in set(table.values[f])}
-            parts.append([distinct[v] for v in table.values[f]])
+            parts.append(_keyed(table.values[f], lambda u: _datetime_keys(u, table.date1904), vectorised=True))
         else:
-            parts.append([_text_key(v) for v in frame[f].tolist()] if f in frame.columns else [""] * n)
-    keys = [None if "" in values else "|".join(values) for values in zip(*parts)]
+            parts.append(_keyed(frame[f].tolist(), _text_key) if f in frame.columns else np.full(n, "", dtype=object))
+    joined = parts[0].astype(str) if parts else np.full(n, "", dtype=object)
+    for part in parts[1:]:
+        joined = np.char.add(np.char.add(joined, "|"), part.astype(str))
+    incomplete_mask = np.zeros(n, dtype=bool)
+    for part in parts:
+        incomplete_mask |= part == ""
+    keys = [None if bad else key for key, bad in zip(joined.tolist(), incomplete_mask.tolist())]
     # rows sharing the identity fields in one file are one detainer, unless a tie-break field differs
     groups: dict = {}
     for i, key in enumerate(keys):
@@ -605,6 +620,26 @@ def _assign_ids(table: SheetTable, frame: pd.DataFrame, problems: list[Problem],
     frame["detainer_id"] = pd.Series(ids, index=frame.index, dtype=object)
 
 
+def _keyed(values, key, vectorised: bool = False) -> np.ndarray:
+    """``key`` of every value, computed once per distinct value (``vectorised``: key takes them all at once)."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+    keyed = np.empty(len(uniques), dtype=object)
+    keyed[:] = key(list(uniques)) if vectorised else [key(u) for u in uniques]
+    return keyed[codes]
+
+
+def _datetime_keys(values: list, date1904: bool) -> list[str]:
+    """``_datetime_key`` of many values; date-times (most of a national export) are formatted by pandas."""
+    stamps = [i for i, v in enumerate(values) if isinstance(v, dt.datetime)]
+    keys = [None if isinstance(v, dt.datetime) else _datetime_key(v, date1904) for v in values]
+    if stamps:
+        formatted = (pd.to_datetime(pd.Series([values[i] for i in stamps], dtype=object))
+                     .add(pd.Timedelta(milliseconds=500)).dt.floor("s").dt.strftime("%Y-%m-%dT%H:%M:%S").tolist())
+        for i, text in zip(stamps, formatted):
+            keys[i] = text
+    return keys
+
+
 def _text_key(value) -> str:
     if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
         return ""
@@ -617,8 +652,10 @@ def _datetime_key(value, date1904: bool) -> str:
     """A date cell with its time of day, the same whether the export came as a workbook or as text."""
     if is_missing(value):
         return ""
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
+    if isinstance(value, dt.datetime):  # to the second, whichever reader rounded the cell's fraction of a day
+        return (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0).isoformat()
+    if isinstance(value, dt.date):  # a date-only cell is midnight, as the same cell read as a date-time
+        return dt.datetime.combine(value, dt.time()).isoformat()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         epoch = dt.datetime.combine(EXCEL_1904_EPOCH if date1904 else EXCEL_1900_EPOCH, dt.time())
         return (epoch + dt.timedelta(seconds=round(float(value) * 86400))).isoformat()

@@ -259,6 +259,6 @@ def test_assign_jurisdictions_returns_a_new_frame():
     frame = pd.DataFrame({"facility_code": [None], "facility": ["SCI CHESTER"], "city": ["CHESTER"], "state": ["PA"],
                           "county_fips": [None]})
     before = frame.copy()
-    out = attr.assign_jurisdictions(frame, NO_STAFF, COUNTIES)
+    out, _ = attr.assign_jurisdictions(frame, NO_STAFF, COUNTIES)
     pd.testing.assert_frame_equal(frame, before)
     assert out.loc[0, "county_fips"] == "42045" and out.loc[0, "county_name"] == "Delaware County"

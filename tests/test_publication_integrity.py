@@ -258,10 +258,12 @@ def test_sigterm_cleans_up_and_exits_143(tmp_path):
     base = make_base(tmp_path)
     args = [sys.executable, str(ROOT / "generate.py"), "--inputs", str(base / "inputs"), "--outputs",
             str(base / "out"), "--staff", str(base / "staff"), "--settings", str(base / "settings.toml"), "--all"]
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, faults.PAUSE_VARIABLE: "staged"})
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list((base / "out" / "archive").glob(".staging-*")):
-        time.sleep(0.02)  # wait until an edition is being built
+        time.sleep(0.05)  # until an edition is built and the run waits beside it
+    assert list((base / "out" / "archive").glob(".staging-*")), "the run never staged an edition"
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     assert process.returncode == EXIT_SIGTERM
