@@ -78,10 +78,10 @@ def resolve_duplicates(detainers: pd.DataFrame, problems: list[Problem], label=l
         ["detainer_id", "_as_of", "source_file"], kind="stable")
     winners = ranked.drop_duplicates("detainer_id", keep="last")
     older = ranked[~ranked.index.isin(winners.index)]
-    pairs = older.join(winners.set_index("detainer_id"), on="detainer_id", rsuffix="_new")
+    pairs = older.merge(winners, on="detainer_id", how="left", suffixes=("", "_new")).set_axis(older.index)
     detainers.loc[pairs.index, "row_status"] = "superseded by " + pairs["source_file_new"]
     changes = []
-    for column in content:
+    for column in (c for c in content if c != "detainer_id"):  # the same ID, by definition
         old_shown, new_shown = _shown(pairs[column]), _shown(pairs[f"{column}_new"])
         differ = pairs[old_shown != new_shown]
         for index, row in differ.iterrows():
