@@ -2,7 +2,9 @@
 
 ``REPORTS_KILL_AT=after-link-switch`` (for example) makes the run send itself SIGKILL the first time it
 passes that point, as a power cut or an OOM kill would. ``REPORTS_PAUSE_AT=staged`` makes it wait there
-(a minute at most), so a test can signal it at a known moment. Unset, as in every real run, they do nothing.
+(a minute at most), so a test can signal it at a known moment. ``REPORTS_FAIL_AT=render:2017-02-10`` makes
+the render of that week fail as a WeasyPrint warning would (in whichever process renders it). Unset, as in every
+real run, they do nothing.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import time
 
 ENVIRONMENT_VARIABLE = "REPORTS_KILL_AT"
 PAUSE_VARIABLE = "REPORTS_PAUSE_AT"
+FAIL_VARIABLE = "REPORTS_FAIL_AT"
 POINTS = ("after-link-switch", "before-index")
 
 
@@ -23,3 +26,10 @@ def kill_point(name: str) -> None:
 def pause_point(name: str, seconds: float = 60) -> None:
     if os.environ.get(PAUSE_VARIABLE) == name:
         time.sleep(seconds)
+
+
+def fail_point(name: str) -> None:
+    if os.environ.get(FAIL_VARIABLE) == name:
+        from .exceptions import RenderError
+
+        raise RenderError(f"failure injected at {name}")

@@ -10,6 +10,7 @@ import datetime as dt
 import errno
 import hashlib
 import json
+import os
 import signal
 import threading
 from contextlib import contextmanager
@@ -30,12 +31,14 @@ from .exceptions import (EXIT_INPUT_ERRORS, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, 
 from .options import PROJECT_ROOT, RunOptions
 from .period import Week, latest_complete_week, week_containing, weeks_with_data
 from .pipeline import Dataset, load_inputs, write_staff_reports
-from .publish import StagedEdition, archived_content, discard, download_changes, public_content, stage_edition, switch
+from .publish import (StagedEdition, archived_content, discard, download_changes, public_content, stage_editions,
+                      switch)
 from .reference import load_counties
 from .sample import CREATED as SAMPLE_CREATED
 from .settings import Settings, load_settings
 from .tables import Report, build_report, report_json, week_has_data
 
+RENDER_WORKERS = min(2, os.cpu_count() or 1)  # editions of a multi-week run render one per core
 STATE_FILE = "last-run.json"  # in the staff folder: what the last successful run was made from
 
 
@@ -111,7 +114,6 @@ def run_fingerprint(options: RunOptions, inputs: Path, settings_path: Path, week
         "settings": sha256_file(settings_path) if settings_path.is_file() else None,
         "code": code_fingerprint(),
         "current_week": week_containing(options.now.date(), week_start).name,
-        "request": {"week": options.week.isoformat() if options.week else None, "all": options.all_weeks},
         "outputs_dir": str(options.outputs.resolve()),
         "public_tree": public_tree_state(options.outputs),
     }
@@ -123,6 +125,18 @@ def public_tree_state(outputs: Path) -> dict:
         if outputs.is_dir() else {}
     files = {name: sha256_file(outputs / name) for name in ("index.html", "feed.xml") if (outputs / name).is_file()}
     return {"links": links, "files": files}
+
+
+def _covered(done: dict, options: RunOptions, week_start: int) -> bool:
+    """Did the last run (same inputs, settings, software, week and public tree) already do what this one asks?
+    A plain run checks the latest complete week and every published one, which a plain run or --all did; a
+    --week run, the week it names, which any run that checked that week did."""
+    if options.week:
+        return (week_containing(options.week, week_start).name in done.get("weeks_checked", [])
+                and done.get("allow_empty_week", False) == options.allow_empty_week)
+    if options.all_weeks:
+        return done.get("kind") == "all"
+    return done.get("kind") in ("plain", "all")
 
 
 def _last_state(staff: Path) -> dict | None:
@@ -214,7 +228,9 @@ def _publish(options: RunOptions, settings: Settings, progress, tree: TreeReport
                                             "sample data there. Put the staff files back; nothing was published.")
     inputs = options.sample_inputs if sample else options.inputs
     fingerprint = run_fingerprint(options, inputs, options.settings, settings.week_start_index)
-    if _last_state(options.staff) == fingerprint and not tree.lines():
+    last = _last_state(options.staff) or {}
+    if {k: v for k, v in last.items() if k != "request"} == fingerprint and not tree.lines() \
+            and _covered(last.get("request", {}), options, settings.week_start_index):
         return JobResult(EXIT_OK, "Nothing changed since the last run (same inputs, settings and software); "
                                   "nothing published.", None, sample)
     progress("Reading inputs")
@@ -260,6 +276,9 @@ def _publish(options: RunOptions, settings: Settings, progress, tree: TreeReport
     switched = _stage_and_switch(editions, options, settings, fingerprint, sample, progress)
     _write_catalogue(outputs, settings, switched)
     fingerprint["public_tree"] = public_tree_state(outputs)
+    fingerprint["request"] = {"kind": "week" if options.week else "all" if options.all_weeks else "plain",
+                              "weeks_checked": sorted(w.name for w in weeks),
+                              "allow_empty_week": options.allow_empty_week}
     options.staff.mkdir(parents=True, exist_ok=True)
     write_atomic(options.staff / STATE_FILE, json.dumps(fingerprint, indent=2))
     what = "SAMPLE DATA (no staff inputs found)" if sample else f"{len(dataset.files)} input file(s)"
@@ -297,14 +316,12 @@ def _stage_and_switch(editions: list[Report], options: RunOptions, settings: Set
     disk, a signal), the error names exactly the editions already published."""
     staged: list[StagedEdition] = []
     switched: list[StagedEdition] = []
+    jobs = [(report, {"week": report.week.name, "revision": report.revision, "published": options.now.isoformat(),
+                      "sample": sample, "inputs_sha256": sorted(set(fingerprint["inputs"].values())),
+                      "settings_sha256": fingerprint["settings"], "software_sha256": fingerprint["code"]})
+            for report in editions]
     try:
-        for report in editions:
-            progress(f"Rendering {report.week.name} revision {report.revision}")
-            manifest = {"week": report.week.name, "revision": report.revision,
-                        "published": options.now.isoformat(), "sample": sample,
-                        "inputs_sha256": sorted(set(fingerprint["inputs"].values())),
-                        "settings_sha256": fingerprint["settings"], "software_sha256": fingerprint["code"]}
-            staged.append(stage_edition(report, options.outputs, settings.public_base_url, manifest))
+        staged = stage_editions(jobs, options.outputs, settings.public_base_url, RENDER_WORKERS, progress)
         switch(staged, options.outputs, switched)
     except BaseException as exc:
         discard([e for e in staged if e not in switched])

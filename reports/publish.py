@@ -137,6 +137,7 @@ def revision_url(public_base_url: str, week_name: str, revision: int) -> str:
 def build_publication(report: Report, folder: Path, public_base_url: str, manifest: dict) -> list[Path]:
     """Write every file of one revision into ``folder`` (which must not exist); the manifest last."""
     folder.mkdir(parents=True, exist_ok=False)
+    faults.fail_point(f"render:{report.week.name}")
     (folder / "report.html").write_text(render_html(report), encoding="utf-8")
     pdf_base = revision_url(public_base_url, report.week.name, report.revision)
     pdf = render_pdf(render_html(report, link_base=pdf_base, for_pdf=True), report.published)
@@ -183,6 +184,43 @@ def stage_edition(report: Report, outputs_dir: Path, public_base_url: str, manif
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return StagedEdition(report.week.name, report.revision, staging)
+
+
+def stage_editions(jobs: list[tuple[Report, dict]], outputs_dir: Path, public_base_url: str, workers: int = 1,
+                   progress=lambda message: None) -> list[StagedEdition]:
+    """Build every edition (report, manifest) in staging, on ``workers`` processes when there are several
+    (a backfill renders one week per core). On any failure nothing staged by this call is left behind."""
+    if workers <= 1 or len(jobs) <= 1:
+        staged: list[StagedEdition] = []
+        try:
+            for report, manifest in jobs:
+                progress(f"Rendering {report.week.name} revision {report.revision}")
+                staged.append(stage_edition(report, outputs_dir, public_base_url, manifest))
+        except BaseException:
+            discard(staged)
+            raise
+        return staged
+    import multiprocessing
+
+    # spawn, not fork: a forked copy of a process running pandas' and Arrow's threads can deadlock
+    pool = multiprocessing.get_context("spawn").Pool(min(workers, len(jobs)))
+    try:
+        pending = [pool.apply_async(stage_edition, (report, outputs_dir, public_base_url, manifest))
+                   for report, manifest in jobs]
+        staged = []
+        for (report, _), result in zip(jobs, pending):
+            progress(f"Rendering {report.week.name} revision {report.revision} ({len(staged) + 1}/{len(jobs)})")
+            staged.append(result.get())
+        pool.close()
+        pool.join()
+        return staged
+    except BaseException:
+        pool.terminate()
+        pool.join()
+        for report, _ in jobs:  # whichever worker process made it
+            for folder in archive_dir(outputs_dir).glob(f"{STAGING_PREFIX}{report.week.name}-r{report.revision}-*"):
+                shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def discard(staged: list[StagedEdition]) -> None:

@@ -165,12 +165,27 @@ def test_a_render_failure_on_a_later_week_publishes_no_week(tmp_path, monkeypatc
         return real(html, published)
 
     monkeypatch.setattr(publish, "render_pdf", fail_on_second)
+    monkeypatch.setattr(job, "RENDER_WORKERS", 1)  # in this process, where the failure is patched in
     with pytest.raises(RenderError):
         run_job(options(base, all_weeks=True))
     outputs = base / "out"
     assert not [p for p in outputs.iterdir() if p.is_symlink()]  # neither week, not even the one rendered
     assert not any((outputs / "archive").rglob("r*")) and not list((outputs / "archive").glob(".staging-*"))
     monkeypatch.setattr(publish, "render_pdf", real)
+    result = run_job(options(base, all_weeks=True))
+    assert result.exit_code == 0 and sorted(p.parent.name for p in result.published) == ["2017-02-03", "2017-02-10"]
+
+
+def test_a_render_failure_in_a_worker_process_publishes_no_week(tmp_path, monkeypatch):
+    base = make_base(tmp_path)
+    monkeypatch.setattr(job, "RENDER_WORKERS", 2)
+    monkeypatch.setenv(faults.FAIL_VARIABLE, "render:2017-02-10")
+    with pytest.raises(RenderError, match="failure injected at render:2017-02-10"):
+        run_job(options(base, all_weeks=True))
+    outputs = base / "out"
+    assert not [p for p in outputs.iterdir() if p.is_symlink()]
+    assert not any((outputs / "archive").rglob("r*")) and not list((outputs / "archive").glob(".staging-*"))
+    monkeypatch.delenv(faults.FAIL_VARIABLE)
     result = run_job(options(base, all_weeks=True))
     assert result.exit_code == 0 and sorted(p.parent.name for p in result.published) == ["2017-02-03", "2017-02-10"]
 
@@ -396,3 +411,18 @@ def test_a_line_break_in_a_file_name_stays_on_one_log_line(tmp_path, capsys):
     cli.run(options(base, check=True))
     err = capsys.readouterr().err
     assert "\nERROR E999" not in err and "notes\\nERROR E999 forged.xls" in err
+
+
+def test_a_plain_run_after_all_is_a_no_op_and_a_new_week_is_not(tmp_path, monkeypatch):
+    base = make_base(tmp_path)
+    monkeypatch.setattr(job, "RENDER_WORKERS", 1)
+    assert run_job(options(base, all_weeks=True)).exit_code == 0
+    loads = []
+    real = job.load_inputs
+    monkeypatch.setattr(job, "load_inputs", lambda *a, **k: loads.append(1) or real(*a, **k))
+    for again in (options(base), options(base, week=dt.date(2017, 2, 8)), options(base, all_weeks=True)):
+        result = run_job(again)
+        assert result.exit_code == 0 and result.summary.startswith("Nothing changed since the last run")
+    assert loads == []  # the fast path: nothing read
+    result = run_job(options(base, week=dt.date(2017, 1, 25), allow_empty_week=True))  # a week not checked yet
+    assert loads == [1] and not result.summary.startswith("Nothing changed")
