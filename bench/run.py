@@ -1,6 +1,7 @@
 """Benchmark harness for the "national scale" issue: every row of its table, and its targets.
 
-    python bench/run.py                 # everything (about an hour and a half on a 2-core machine)
+    python bench/run.py                 # everything: ~80 minutes on a 2-core machine (+ ~25 the first time,
+                                        # to build the input sets)
     python bench/run.py --quick         # without the openpyxl row and the scaling line
     python bench/run.py --rows 80000    # a smaller national set (the targets still apply, as ratios)
     python bench/run.py --only reads,cold   # some groups only (see GROUPS); does not write the document
