@@ -1,6 +1,7 @@
 """Benchmark harness for the "national scale" issue: every row of its table, and its targets.
 
-    python bench/run.py                 # everything (about an hour and a half on a 2-core machine)
+    python bench/run.py                 # everything: ~80 minutes on a 2-core machine (+ ~25 the first time,
+                                        # to build the input sets)
     python bench/run.py --quick         # without the openpyxl row and the scaling line
     python bench/run.py --rows 80000    # a smaller national set (the targets still apply, as ratios)
     python bench/run.py --only reads,cold   # some groups only (see GROUPS); does not write the document
@@ -458,9 +459,10 @@ def machine() -> dict:
 
 
 def git_revision() -> str:
+    """The last commit that changed the pipeline (not the harness), and whether it has uncommitted changes."""
     try:
-        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT, capture_output=True, text=True,
-                             check=True).stdout.strip()
+        sha = subprocess.run(["git", "log", "-1", "--format=%h", "--", "reports", "templates", "generate.py"],
+                             cwd=PROJECT, capture_output=True, text=True, check=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--", "reports", "templates", "generate.py"],
                                cwd=PROJECT, capture_output=True, text=True).stdout.strip()
         return sha + (" (with uncommitted changes to the pipeline)" if dirty else "")
@@ -545,7 +547,8 @@ def document(h: Harness, info: dict, started: dt.datetime, finished: dt.datetime
         "faster. The backfill target is the one absolute figure (3 minutes).",
         "",
         f"- Run: {started:%Y-%m-%d %H:%M} – {finished:%H:%M} UTC ({(finished - started).total_seconds() / 60:.0f} "
-        f"minutes in all); pipeline at commit {git_revision()}",
+        f"minutes in all, the input sets already built); pipeline (reports/, templates/, generate.py) at commit "
+        f"{git_revision()}",
         f"- Machine: {info['cpu']}, {info['cores']} cores ({info['usable_cores']} usable), "
         f"{info['ram_gib']:.0f} GiB RAM; {info['os']}; load average at the start "
         f"{info['load'][0]:.1f}, {info['load'][1]:.1f}, {info['load'][2]:.1f} (other work was running)",
