@@ -31,7 +31,8 @@ from .tables import Report, report_json
 
 # report.json keys that change with every edition or with the publisher's settings, not with the data
 EDITION_KEYS = ("published", "revision", "first_published", "earlier_revisions", "revision_changes",
-                "revision_reasons", "revision_downloads", "title", "agency")
+                "revision_reasons", "revision_downloads", "title", "agency", "latest_week_with_data",
+                "weeks_without_data_since")
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -17,7 +17,8 @@ TREND = "Table 6: trend"
 
 # Keys of report.json that are not figures: they change with every edition, or are prose.
 NOT_FIGURES = ("published", "revision", "first_published", "revision_changes", "revision_reasons",
-               "revision_downloads", "earlier_revisions", "caveats", "corrections", "responses", "title", "agency")
+               "revision_downloads", "earlier_revisions", "caveats", "corrections", "responses", "title", "agency",
+               "latest_week_with_data", "weeks_without_data_since")
 
 
 COLUMN_LABELS = {
@@ -66,7 +67,7 @@ def figure_cells(figures: dict) -> dict[tuple[str, str, str], object]:
             else:
                 cells[(table, row, key)] = value
 
-    put(SUMMARY, "", figures.get("totals", {}))
+    put(SUMMARY, "", figures.get("totals", {}), skip=("week_over_week",))  # derived from Table 6
     for row in with_undetermined(figures.get("jurisdictions", [])):
         put(ISSUED, jurisdiction_label(row), row, skip=("fips", "name", "state"))
     for row in figures.get("declines_by_jurisdiction", []):
@@ -78,7 +79,7 @@ def figure_cells(figures: dict) -> dict[tuple[str, str, str], object]:
     for row in figures.get("policies", []):
         put(POLICIES, f"{row['jurisdiction']} ({row['date_enacted']})", row, skip=("jurisdiction",))
     for row in figures.get("trend", []):
-        put(TREND, row["week_end"], row, skip=("week_start", "week_end"))
+        put(TREND, row["week_end"], row, skip=("week_start", "week_end", "caveat"))
     if "period" in figures:
         put("Period", "", figures["period"])
     return cells

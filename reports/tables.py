@@ -7,19 +7,21 @@ Counting rules (README, "How the figures are counted"):
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from . import headlines
 from .period import Week
 from .pipeline import Dataset
 from .reference import Counties
 from .schema import CHARGE_STATUSES, OUTCOMES
 from .settings import Settings
 from .attribution import method_counts
-from .disclosure import row_level, suppress_report
+from .disclosure import WITHHELD, row_level, suppress_report
 from .validate import DAY, format_partial_date
 from .rounding import percent_text, ratio_half_up, value_half_up
 from .wording import counted
@@ -64,6 +66,9 @@ class Report:
     corrections: pd.DataFrame | None = None  # the corrections log: every correction recorded by publication
     responses: pd.DataFrame | None = None  # statements of jurisdictions in this week's tables
     data_received: bool = True  # False: no detainer in the inputs is dated in this week (page 1 says so)
+    # as of publication: the latest complete week with any data, and the complete weeks since it without any
+    data_currency: dict = field(default_factory=lambda: {"latest_week_with_data": None,
+                                                         "weeks_without_data_since": None})
 
 
 def in_week(dates: pd.Series, week: Week) -> pd.Series:
@@ -507,11 +512,14 @@ def build_report(dataset: Dataset, week: Week, settings: Settings, counties: Cou
         "charges_not_subsequent": len(not_subsequent),
         "issued_attribution": method_counts(issued),
         "declined_attribution": method_counts(declines),
+        "charges_cohort": headlines.charges_cohort(detainers, cumulative, week),
     }
     caveats = computed_caveats(issued, declines, week_charges, not_subsequent, week, dataset, policies_all,
                                counties, settings.min_cell)
     corrections, responses = corrections_and_responses(dataset, jurisdictions, published)
-    return suppress_report(Report(
+    trend = trend_table(detainers, week, settings.trend_weeks)
+    trend = trend.assign(caveat=headlines.trend_caveats(detainers, policies_all, trend, counties))
+    report = suppress_report(Report(
         week=week, published=published, sample=sample, revision=revision, settings=settings, summary=summary,
         corrections=corrections, responses=responses,
         jurisdictions=jurisdictions, issued_table=issued_table(jurisdictions, settings),
@@ -521,8 +529,11 @@ def build_report(dataset: Dataset, week: Week, settings: Settings, counties: Cou
         charges_by_jurisdiction=charges_by_jurisdiction(week_charges, cumulative, counties),
         charges_by_category=charges_by_category(week_charges, cumulative),
         charges_detail=row_level(charges_detail(cumulative, week, counties), settings), policies=policies,
-        trend=trend_table(detainers, week, settings.trend_weeks), caveats=caveats,
-        data_notes=dataset.public_notes(), data_received=week_has_data(dataset, week)))
+        trend=trend, caveats=caveats, data_notes=dataset.public_notes(), data_received=week_has_data(dataset, week),
+        data_currency=headlines.data_currency(detainers, week, published, settings.week_start_index)))
+    # from the trend as published, so that a withheld week withholds what it would give away
+    return dataclasses.replace(report, summary={**report.summary,
+                                                "week_over_week": headlines.week_over_week(report.trend)})
 
 
 CORRECTION_LOG_COLUMNS = ["date", "jurisdiction", "facility", "field", "what_was_wrong", "correct_value", "note",
@@ -567,12 +578,13 @@ def report_json(report: Report) -> dict:
             "issued_outcomes": {"honored": count(r.honored), "declined": count(r.issued_declined),
                                 "pending": count(r.pending), "other": count(r.other)},
             "decline_rate_percent": num(r.decline_rate), "issued_per_100k": num(r.issued_per_100k),
+            "resolved": _resolved(r.issued, r.pending),
             "declined": count(r.declined), "policy_on_file": bool(r.policy_on_file),
         })
     s = dict(report.summary)
     if not s["charges_data"]:  # not reported is not zero
         for key in ("subsequent_charges", "subsequent_charges_people", "subsequent_charges_by_status",
-                    "subsequent_charges_cumulative", "charges_not_subsequent"):
+                    "subsequent_charges_cumulative", "charges_not_subsequent", "charges_cohort"):
             s[key] = None
     return {
         "title": report.settings.title,
@@ -595,7 +607,10 @@ def report_json(report: Report) -> dict:
             "subsequent_charges_cumulative": s["subsequent_charges_cumulative"],
             "charges_not_subsequent": s["charges_not_subsequent"],
             "issued_attribution": s["issued_attribution"], "declined_attribution": s["declined_attribution"],
+            "subsequent_charges_cohort": s["charges_cohort"], "week_over_week": s["week_over_week"],
         },
+        "latest_week_with_data": report.data_currency["latest_week_with_data"],
+        "weeks_without_data_since": report.data_currency["weeks_without_data_since"],
         "jurisdictions": jurisdictions,
         "declines_by_jurisdiction": _records(report.declines_by_jurisdiction),
         "subsequent_charges_by_jurisdiction": _records(report.charges_by_jurisdiction),
@@ -611,6 +626,11 @@ def report_json(report: Report) -> dict:
         "corrections": _records(report.corrections) if report.corrections is not None else [],
         "responses": _records(report.responses) if report.responses is not None else [],
     }
+
+
+def _resolved(issued, pending):
+    """The decline rate's denominator (issued − pending), withheld where either count is."""
+    return WITHHELD if isinstance(issued, str) or isinstance(pending, str) else int(issued) - int(pending)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
