@@ -187,7 +187,7 @@ DOWNLOADS = (
     ("subsequent-charges-by-category.csv", "Table 4b"),
     ("policies.csv", "Table 5"),
     ("trend.csv", "Table 6"),
-    ("corrections.csv", "the corrections log (Table 8)"),
+    ("corrections.csv", "the corrections log (the last table)"),
     ("data-dictionary.csv", "every column of every file above: meaning, unit and where it comes from"),
 )
 
