@@ -22,7 +22,8 @@ def _with_detainers(jurisdictions: pd.DataFrame) -> pd.DataFrame:
         return isinstance(value, str) or bool(value)
 
     known = jurisdictions[jurisdictions["fips"] != ""]
-    return known[[positive(i) or positive(d) for i, d in zip(known["issued"], known["declined"])]]
+    mask = [positive(i) or positive(d) for i, d in zip(known["issued"], known["declined"])]
+    return known[pd.Series(mask, index=known.index, dtype=bool)]
 
 
 def map_values(jurisdictions: pd.DataFrame, column: str) -> tuple[dict, int]:

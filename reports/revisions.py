@@ -69,7 +69,7 @@ def figure_cells(figures: dict) -> dict[tuple[str, str, str], object]:
 
     put(SUMMARY, "", figures.get("totals", {}), skip=("week_over_week",))  # derived from Table 6
     for row in with_undetermined(figures.get("jurisdictions", [])):
-        put(ISSUED, jurisdiction_label(row), row, skip=("fips", "name", "state"))
+        put(ISSUED, jurisdiction_label(row), row, skip=("fips", "name", "state", "resolved"))  # issued − pending
     for row in figures.get("declines_by_jurisdiction", []):
         put(DECLINES, jurisdiction_label(row), row, skip=("fips", "name", "state"))
     for row in figures.get("subsequent_charges_by_jurisdiction", []):
@@ -88,7 +88,7 @@ def figure_cells(figures: dict) -> dict[tuple[str, str, str], object]:
 UNDETERMINED_ZEROS = {
     "fips": None, "name": "Jurisdiction not determined", "state": None, "population": None, "issued": 0,
     "issued_outcomes": {"honored": 0, "declined": 0, "pending": 0, "other": 0}, "decline_rate_percent": None,
-    "issued_per_100k": None, "declined": 0, "policy_on_file": False,
+    "issued_per_100k": None, "resolved": 0, "declined": 0, "policy_on_file": False,
 }
 
 

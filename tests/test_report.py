@@ -294,7 +294,7 @@ def test_pdf_text_agrees_with_json(published):
     text = "\n".join(published["pdf_pages"])
     totals = published["json"]["totals"]
     assert f"{totals['issued']} detainers were issued in the week" in " ".join(text.split())
-    assert f"{totals['declined']} declined detainers were recorded in the week" in " ".join(text.split())
+    assert f"{totals['declined']} declines were recorded in the week" in " ".join(text.split())
     assert "Page 1 of" in published["pdf_pages"][0]
     o = totals["issued_outcomes"]
     assert f"Total {totals['issued']} {o['honored']} {o['declined']} {o['pending']} {o['other']} " in text  # Table 2
