@@ -65,7 +65,8 @@ def _week_row(fips: str, week: dict) -> dict:
         "pending": _count(outcomes.get("pending", 0)), "other": _count(outcomes.get("other", 0)),
         "declines_recorded": _count(row["declined"]) if row else 0,
         "charges": (_count(charges["charges_week"]) if charges else 0) if charges_data else None,
-        "policy_on_file": bool(row and row.get("policy_on_file")),
+        "policy_on_file": bool(row.get("policy_on_file")) if row else
+        any(p.get("county_fips") == fips for p in data.get("policies", [])),
     }
 
 

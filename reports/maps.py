@@ -57,8 +57,8 @@ def report_maps(jurisdictions: pd.DataFrame, not_determined: dict, *, for_pdf: b
     for map_id, column, title, measure, unit, units, legend, decimals, rate in MAPS:
         values, withheld = map_values(jurisdictions, column)
         missing = not_determined[map_id]
-        note = (f"Not determined: {missing} {units} could not be placed in a county and are not on the map."
-                if missing else None)
+        note = (f"Not determined: {counted(missing, unit, units)} could not be placed in a county and "
+                f"{'is' if missing == 1 else 'are'} not on the map." if missing else None)
         no_data = "No detainer this week" + (", or withheld [c]" if min_cell else "")
         description = map_description(values, measure=measure, unit=unit, units=units, decimals=decimals,
                                       rate=rate)

@@ -250,7 +250,9 @@ def test_maps_in_html_have_one_region_per_county_and_hatch_counties_without_deta
     no_data = re.findall(r'<path data-fips="(\d{5})" d="[^"]*"><title>[^<]*: no data</title>', svg)
     assert not set(no_data) & with_detainers and len(no_data) == len(counties) - len(with_detainers)
     not_determined = sample["json"]["totals"]["declined_not_determined"]
-    assert f"Not determined: {not_determined} declines could not be placed in a county" in html
+    words = "decline could not be placed in a county and is" if not_determined == 1 else \
+        "declines could not be placed in a county and are"
+    assert f"Not determined: {not_determined:,} {words} not on the map" in html
 
 
 def test_maps_in_the_pdf_with_their_text_alternative_and_not_determined_count(sample):
@@ -258,7 +260,7 @@ def test_maps_in_the_pdf_with_their_text_alternative_and_not_determined_count(sa
     text = " ".join(" ".join(page.extract_text() for page in reader.pages[:3]).split())
     assert "Map 1. Declines recorded this week, by county" in text
     assert "Map 2. Detainers issued this week per 100,000 residents, by county" in text
-    assert f"Not determined: {sample['json']['totals']['declined_not_determined']} declines" in text
+    assert f"Not determined: {sample['json']['totals']['declined_not_determined']:,} decline" in text
     from test_countymap import figure_alt_texts
 
     alts = figure_alt_texts(reader)
