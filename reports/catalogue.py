@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .archive import LATEST, archived_weeks, revisions
 from .atomic import symlink_atomic, write_if_changed
+from .countypages import write_county_pages
 
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -38,16 +39,28 @@ def catalogue(outputs_dir: Path) -> list[dict]:
     return weeks
 
 
+def current_editions(outputs_dir: Path, weeks: list[dict]) -> list[dict]:
+    """The current edition of each catalogued week with its full report.json (for the county pages)."""
+    editions = []
+    for week in weeks:
+        current = revisions(outputs_dir, week["name"])[-1]
+        editions.append({"name": week["name"], "path": current.path, "revision": current.number,
+                         "json": current.report_json()})
+    return editions
+
+
 def write_index_and_feed(outputs_dir: Path, title: str, agency: str, public_base_url: str) -> list[str]:
     """Bring index.html, feed.xml and latest in line with the archive; returns what had to change."""
     from .render import environment
 
     weeks = catalogue(outputs_dir)
+    counties = write_county_pages(outputs_dir, current_editions(outputs_dir, weeks), title=title, agency=agency,
+                                  sample=any(w["current"]["sample"] for w in weeks))
     html = environment().get_template("index.html.j2").render(
         title=title, agency=agency, weeks=weeks, sample=any(w["current"]["sample"] for w in weeks))
     changed = [name for name, text in (("index.html", html),
                                        ("feed.xml", atom_feed(weeks, title, agency, public_base_url)))
-               if write_if_changed(outputs_dir / name, text)]
+               if write_if_changed(outputs_dir / name, text)] + counties
     latest = outputs_dir / LATEST
     if weeks:
         if not (latest.is_symlink() and latest.readlink().as_posix() == weeks[0]["name"]):

@@ -166,6 +166,10 @@ def _summary(summary: dict, national: pd.Series, recorded: bool, before: bool, c
     for key in ("issued_not_determined", "declined_not_determined", "charges_not_subsequent"):
         if 1 <= (summary.get(key) or 0) < min_cell:
             out[key] = WITHHELD
+    cohort = summary.get("charges_cohort")
+    if cohort and any(1 <= (cohort[k] or 0) < min_cell for k in ("people", "people_charged")):
+        out["charges_cohort"] = {**cohort, **{k: WITHHELD for k in ("people", "people_charged")
+                                              if 1 <= (cohort[k] or 0) < min_cell}, "people_charged_percent": None}
     for key in ("issued_attribution", "declined_attribution"):  # by method: small ones would give cells away
         out[key] = {m: WITHHELD if 1 <= n < min_cell else n for m, n in summary[key].items()}
     return out

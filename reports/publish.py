@@ -22,16 +22,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import faults
+from . import downloads, faults
 from .archive import ARCHIVE, MANIFEST, STAGING_PREFIX, Revision, archive_dir
 from .atomic import fsync_dir, fsync_tree, sha256_file, symlink_atomic, write_atomic
 from .render import DOWNLOADS, downloads_for, render_html, render_pdf
+from .downloads import DICTIONARY_FILE, data_dictionary, public_frame
 from .safetext import csv_text
 from .tables import Report, report_json
 
 # report.json keys that change with every edition or with the publisher's settings, not with the data
 EDITION_KEYS = ("published", "revision", "first_published", "earlier_revisions", "revision_changes",
-                "revision_reasons", "revision_downloads", "title", "agency")
+                "revision_reasons", "revision_downloads", "title", "agency", "latest_week_with_data",
+                "weeks_without_data_since")
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -40,8 +42,10 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def download_tables(report: Report) -> dict[str, pd.DataFrame]:
+    """Every CSV of the edition as published (``downloads.public_frame``), the data dictionary last."""
     published = {name for name, _ in downloads_for(report)}
-    return {name: frame for name, frame in _tables(report).items() if name in published}
+    tables = {name: public_frame(name, frame) for name, frame in _tables(report).items() if name in published}
+    return {**tables, DICTIONARY_FILE: data_dictionary(tables)}
 
 
 def _tables(report: Report) -> dict[str, pd.DataFrame]:
@@ -101,33 +105,8 @@ def download_changes(old: dict[str, bytes], new: dict[str, bytes]) -> list[dict]
 
 
 def write_xlsx(tables: dict[str, pd.DataFrame], path: Path, report: Report) -> None:
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                               "nan_inf_to_errors": False})
-    workbook.set_properties({"title": f"{report.settings.title}, week ending {report.week.name}",
-                             "created": dt.datetime.combine(report.published, dt.time())})
-    bold = workbook.add_format({"bold": True})
-    for name, frame in tables.items():
-        sheet = workbook.add_worksheet(name.removesuffix(".csv")[:31])
-        if report.sample:
-            sheet.write_string(0, 0, "SAMPLE DATA - NOT OFFICIAL", bold)
-        top = 1 if report.sample else 0
-        for col, column in enumerate(frame.columns):
-            sheet.write_string(top, col, str(column), bold)
-        for r, row in enumerate(frame.itertuples(index=False), start=top + 1):
-            for col, value in enumerate(row):
-                if value is None or (isinstance(value, float) and value != value):
-                    continue
-                if isinstance(value, bool):
-                    sheet.write_boolean(r, col, value)
-                elif isinstance(value, (int, float)) or hasattr(value, "item"):
-                    sheet.write_number(r, col, float(value))
-                else:
-                    text = value.isoformat() if isinstance(value, (dt.date, pd.Timestamp)) else str(value)
-                    sheet.write_string(r, col, text)  # never a formula, whatever it starts with
-        sheet.freeze_panes(top + 1, 0)
-    workbook.close()
+    downloads.write_xlsx(tables, path, title=f"{report.settings.title}, week ending {report.week.name}",
+                         created=report.published, sample=report.sample)
 
 
 def revision_url(public_base_url: str, week_name: str, revision: int) -> str:

@@ -18,13 +18,16 @@ Template context (``REPORT_CONTEXT``; StrictUndefined makes a missing key an err
     css (the stylesheet text), link_base ("" in HTML; the public URL of the week's folder in the PDF),
     detail_dates ("week" or "exact": how table 3b gives dates), top_code_below (citizenship top-coding threshold),
     data_received (False: no detainer data were received for the week; page 1 says so),
-    min_cell (0: exact counts; otherwise counts below it read "[c]" and row-level tables are not published).
+    min_cell (0: exact counts; otherwise counts below it read "[c]" and row-level tables are not published),
+    declines_more, charges_more, policies_more, corrections_more (rows of tables 3a, 4a, 5 and 8 left out of
+    the PDF, which shows the first PDF_ROWS; 0 in the HTML), chart_phone_uri (the chart drawn for phones; "" in
+    the PDF), maps (reports.maps.report_maps), nav (reports.render.navigation), for_pdf (bool),
+    data_currency ({latest_week_with_data, weeks_without_data_since}), trend_caveats (trend rows with a caveat).
 """
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import io
 import logging
 import math
 import re
@@ -35,11 +38,16 @@ import jinja2
 from . import revisions
 from .exceptions import RenderError
 from .options import PROJECT_ROOT
+from .chart import trend_chart_svg
 from .tables import Report
 from .wording import noun
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
-MAX_DETAIL_ROWS = 300  # longer detail stays in the CSV/XLSX downloads, not the PDF
+MAX_DETAIL_ROWS = 300  # longer detail stays in the CSV/XLSX downloads, not the HTML
+# The PDF stays bounded (about 30 pages at most) whatever the number of jurisdictions: its long tables show their
+# first rows; the full lists are in the downloads and on the county pages, and the PDF says so.
+PDF_ROWS = {"declines": 25, "charges": 25, "detail": 40, "policies": 25, "corrections": 15, "revisions": 40,
+            "trend": 12}
 
 REPORT_CONTEXT = (
     "title", "agency", "week", "published", "revision", "sample", "first_published", "earlier_revisions",
@@ -49,7 +57,8 @@ REPORT_CONTEXT = (
     "detail_rows", "detail_truncated", "charges_rows", "category_rows", "policy_rows", "trend_rows",
     "jurisdiction_count", "top_n", "min_rate_base", "week_start_day", "computed_caveats", "standing_caveats",
     "data_notes", "downloads", "chart_data_uri", "css", "link_base", "detail_dates", "top_code_below",
-    "data_received", "min_cell",
+    "data_received", "min_cell", "declines_more", "charges_more", "policies_more", "corrections_more",
+    "chart_phone_uri", "maps", "nav", "for_pdf", "data_currency", "trend_caveats",
 )
 
 
@@ -96,6 +105,18 @@ def fmt_longdate(value: dt.date) -> str:
     return f"{value:%B} {value.day}, {value.year}"
 
 
+def fmt_signed(value) -> str:
+    """A change: '+6', '−7' (a minus sign), 'no change'."""
+    if _missing(value):
+        return "–"
+    return "no change" if value == 0 else f"+{value:,}" if value > 0 else f"\u2212{-value:,}"
+
+
+def fmt_isolong(value) -> str:
+    """An ISO date string as 'March 28, 2026'."""
+    return "–" if _missing(value) or not value else fmt_longdate(dt.date.fromisoformat(str(value)[:10]))
+
+
 def fmt_criminality(value: str) -> str:
     return {"none": "no criminal record", "unknown": "unknown"}.get(value, value)
 
@@ -110,39 +131,8 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(num=fmt_num, dec=fmt_dec, pct=fmt_pct, isodate=fmt_isodate, longdate=fmt_longdate,
                        criminality=fmt_criminality, title_unknown=fmt_title_unknown, plural=noun,
-                       partial_date=fmt_partial_date)
+                       partial_date=fmt_partial_date, signed=fmt_signed, isolong=fmt_isolong)
     return env
-
-
-def trend_chart_svg(report: Report) -> bytes:
-    """Issued / honored / declined per week; line styles and markers differ so it reads in greyscale."""
-    import matplotlib
-
-    matplotlib.use("svg")
-    import matplotlib.pyplot as plt
-
-    matplotlib.rcParams.update({"svg.hashsalt": "detainer-report", "svg.fonttype": "none",
-                                "font.family": "DejaVu Sans", "font.size": 10})
-    trend = report.trend.replace("[c]", float("nan"))  # a withheld week is a gap in its line
-    labels = [d.strftime("%b %d") for d in trend["week_end"]]
-    fig, ax = plt.subplots(figsize=(8, 3.4))
-    ax.plot(labels, trend["issued"], color="#1d4f91", marker="o", linewidth=2, label="Issued")
-    ax.plot(labels, trend["honored"], color="#2e7d32", marker="s", linestyle="--", linewidth=2,
-            label="Honored (recorded)")
-    ax.plot(labels, trend["declined"], color="#8a1c1c", marker="^", linestyle=":", linewidth=2,
-            label="Declined (recorded)")
-    ax.set_ylabel("Detainers per week")
-    ax.set_xlabel("Week ending")
-    ax.set_ylim(bottom=0)
-    ax.grid(axis="y", color="#dddddd")
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.tick_params(axis="x", labelrotation=45)
-    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
-    plt.close(fig)
-    return buffer.getvalue()
 
 
 DOWNLOADS = (
@@ -157,7 +147,8 @@ DOWNLOADS = (
     ("subsequent-charges-by-category.csv", "Table 4b"),
     ("policies.csv", "Table 5"),
     ("trend.csv", "Table 6"),
-    ("corrections.csv", "the corrections log (Table 10)"),
+    ("corrections.csv", "the corrections log (the last table)"),
+    ("data-dictionary.csv", "every column of every file above: meaning, unit and where it comes from"),
 )
 
 
@@ -178,34 +169,73 @@ def stylesheet(for_pdf: bool) -> str:
     return shared + "\n" + (TEMPLATES_DIR / "screen.css").read_text(encoding="utf-8")
 
 
+def _first(records: list[dict], limit: int | None, total_key: str = "name") -> tuple[list[dict], int]:
+    """The first ``limit`` rows and the total row (if any), and how many rows were left out."""
+    if limit is None:
+        return records, 0
+    body = [r for r in records if r.get(total_key) != "Total"]
+    totals = [r for r in records if r.get(total_key) == "Total"]
+    return body[:limit] + totals, max(0, len(body) - limit)
+
+
+def _data_uri(svg: bytes) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+def navigation(report: Report) -> dict:
+    """Links to the neighbouring weeks, the index, the feed and the county pages. Absolute (from
+    ``public_base_url``), like the links to earlier editions: the same file is served as ``<week>/report.html``
+    and as ``archive/<week>/r<N>/report.html``, and no relative link works from both."""
+    base = report.settings.public_base_url.rstrip("/") + "/"
+    previous, following = report.week.previous(1), report.week.previous(-1)
+    return {"previous": {"name": previous.end, "url": f"{base}{previous.end.isoformat()}/report.html"},
+            "next": {"name": following.end, "url": f"{base}{following.end.isoformat()}/report.html"},
+            "index": f"{base}index.html", "feed": f"{base}feed.xml", "latest": f"{base}latest/report.html",
+            "counties": f"{base}jurisdictions/index.html", "county_base": f"{base}jurisdictions/"}
+
+
 def context(report: Report, link_base: str, for_pdf: bool = False) -> dict:
+    from .maps import report_maps
     from .settings import WEEKDAYS
 
     def rows(frame):
         return frame.to_dict(orient="records")
 
+    def limit(name: str) -> int | None:
+        return PDF_ROWS[name] if for_pdf else None
+
     detail = rows(report.declines_detail)
+    detail_limit = limit("detail") or MAX_DETAIL_ROWS
     chart = trend_chart_svg(report)
     revised = {(c["table"], c["row"], c["column"]) for c in report.revision_changes}
     base = report.settings.public_base_url.rstrip("/")
+    declines_rows, declines_more = _first(_marked(rows(report.declines_by_jurisdiction), revised,
+                                                  revisions.DECLINES), limit("declines"))
+    charges_all = (_marked(rows(report.charges_by_jurisdiction), revised, revisions.CHARGES)
+                   if report.summary["subsequent_charges_cumulative"] else [])
+    charges_rows, charges_more = _first(charges_all, limit("charges"))
+    policy_rows, policies_more = _first(rows(report.policies), limit("policies"), "jurisdiction")
+    correction_rows = rows(report.corrections) if report.corrections is not None else []
+    corrections_shown, corrections_more = _first(correction_rows, limit("corrections"), "date")
+    not_determined = {"declines": report.summary["declined_not_determined"],
+                      "per100k": report.summary["issued_not_determined"]}
     values = {
         "title": report.settings.title, "agency": report.settings.agency, "week": report.week,
         "published": report.published, "revision": report.revision, "sample": report.sample,
         "first_published": report.first_published or report.published,
         "earlier_revisions": [{**r, "url": f"{base}/{r['path']}/"} for r in report.earlier_revisions],
-        "revision_changes": report.revision_changes[:MAX_DETAIL_ROWS],
+        "revision_changes": report.revision_changes[:limit("revisions") or MAX_DETAIL_ROWS],
         "revision_changes_total": len(report.revision_changes), "revision_reasons": report.revision_reasons,
         "revision_downloads": report.revision_downloads,
         "summary": report.summary, "summary_marks": _marks(revised, revisions.SUMMARY, "", SUMMARY_COLUMNS),
         "issued_rows": _issued_rows(rows(report.issued_table), revised),
-        "declines_rows": _marked(rows(report.declines_by_jurisdiction), revised, revisions.DECLINES),
-        "detail_rows": detail[:MAX_DETAIL_ROWS],
-        "detail_truncated": len(detail) > MAX_DETAIL_ROWS,
-        "charges_rows": _marked(rows(report.charges_by_jurisdiction), revised, revisions.CHARGES)
-        if report.summary["subsequent_charges_cumulative"] else [],
+        "declines_rows": declines_rows, "declines_more": declines_more,
+        "detail_rows": detail[:detail_limit],
+        "detail_truncated": len(detail) > detail_limit,
+        "charges_rows": charges_rows, "charges_more": charges_more,
         "category_rows": _marked(rows(report.charges_by_category), revised, revisions.CATEGORIES, "category"),
-        "policy_rows": rows(report.policies),
-        "correction_rows": rows(report.corrections) if report.corrections is not None else [],
+        "policy_rows": policy_rows, "policies_more": policies_more,
+        "correction_rows": corrections_shown, "corrections_more": corrections_more,
         "response_rows": rows(report.responses) if report.responses is not None else [],
         "response_fips": set(report.responses["county_fips"]) if report.responses is not None else set(),
         "trend_rows": _marked(rows(report.trend), revised, revisions.TREND, "week_end"),
@@ -215,7 +245,12 @@ def context(report: Report, link_base: str, for_pdf: bool = False) -> dict:
         "computed_caveats": report.caveats, "standing_caveats": list(report.settings.standing_caveats),
         "data_notes": report.data_notes,
         "downloads": [{"file": f, "description": d} for f, d in downloads_for(report)],
-        "chart_data_uri": "data:image/svg+xml;base64," + base64.b64encode(chart).decode("ascii"),
+        "chart_data_uri": _data_uri(chart),
+        "chart_phone_uri": "" if for_pdf else _data_uri(trend_chart_svg(report, phone=True)),
+        "maps": report_maps(report.jurisdictions, not_determined, for_pdf=for_pdf,
+                            min_cell=report.settings.min_cell),
+        "nav": navigation(report), "for_pdf": for_pdf, "data_currency": report.data_currency,
+        "trend_caveats": [r for r in rows(report.trend) if r.get("caveat")],
         "css": stylesheet(for_pdf), "link_base": link_base, "data_received": report.data_received,
         "detail_dates": report.settings.row_level_dates, "top_code_below": report.settings.top_code_citizenship_below,
         "min_cell": report.settings.min_cell,
@@ -236,6 +271,7 @@ ISSUED_COLUMNS = {
     "issued": "issued", "honored": "issued_outcomes.honored", "issued_declined": "issued_outcomes.declined",
     "pending": "issued_outcomes.pending", "other": "issued_outcomes.other", "decline_rate": "decline_rate_percent",
     "population": "population", "issued_per_100k": "issued_per_100k", "policy_on_file": "policy_on_file",
+    "declined": "declined",
 }
 
 

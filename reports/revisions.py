@@ -17,7 +17,8 @@ TREND = "Table 6: trend"
 
 # Keys of report.json that are not figures: they change with every edition, or are prose.
 NOT_FIGURES = ("published", "revision", "first_published", "revision_changes", "revision_reasons",
-               "revision_downloads", "earlier_revisions", "caveats", "corrections", "responses", "title", "agency")
+               "revision_downloads", "earlier_revisions", "caveats", "corrections", "responses", "title", "agency",
+               "latest_week_with_data", "weeks_without_data_since")
 
 
 COLUMN_LABELS = {
@@ -66,9 +67,9 @@ def figure_cells(figures: dict) -> dict[tuple[str, str, str], object]:
             else:
                 cells[(table, row, key)] = value
 
-    put(SUMMARY, "", figures.get("totals", {}))
+    put(SUMMARY, "", figures.get("totals", {}), skip=("week_over_week",))  # derived from Table 6
     for row in with_undetermined(figures.get("jurisdictions", [])):
-        put(ISSUED, jurisdiction_label(row), row, skip=("fips", "name", "state"))
+        put(ISSUED, jurisdiction_label(row), row, skip=("fips", "name", "state", "resolved"))  # issued − pending
     for row in figures.get("declines_by_jurisdiction", []):
         put(DECLINES, jurisdiction_label(row), row, skip=("fips", "name", "state"))
     for row in figures.get("subsequent_charges_by_jurisdiction", []):
@@ -78,7 +79,7 @@ def figure_cells(figures: dict) -> dict[tuple[str, str, str], object]:
     for row in figures.get("policies", []):
         put(POLICIES, f"{row['jurisdiction']} ({row['date_enacted']})", row, skip=("jurisdiction",))
     for row in figures.get("trend", []):
-        put(TREND, row["week_end"], row, skip=("week_start", "week_end"))
+        put(TREND, row["week_end"], row, skip=("week_start", "week_end", "caveat"))
     if "period" in figures:
         put("Period", "", figures["period"])
     return cells
@@ -87,7 +88,7 @@ def figure_cells(figures: dict) -> dict[tuple[str, str, str], object]:
 UNDETERMINED_ZEROS = {
     "fips": None, "name": "Jurisdiction not determined", "state": None, "population": None, "issued": 0,
     "issued_outcomes": {"honored": 0, "declined": 0, "pending": 0, "other": 0}, "decline_rate_percent": None,
-    "issued_per_100k": None, "declined": 0, "policy_on_file": False,
+    "issued_per_100k": None, "resolved": 0, "declined": 0, "policy_on_file": False,
 }
 
 

@@ -7,20 +7,23 @@ Counting rules (README, "How the figures are counted"):
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from . import headlines
 from .period import Week
 from .pipeline import Dataset
 from .reference import Counties
 from .schema import CHARGE_STATUSES, OUTCOMES
 from .settings import Settings
 from .attribution import method_counts
-from .disclosure import row_level, suppress_report
+from .disclosure import WITHHELD, row_level, suppress_report
 from .validate import DAY, format_partial_date
+from .rounding import percent_text, ratio_half_up, value_half_up
 from .wording import counted
 
 NOT_DETERMINED = "Jurisdiction not determined"
@@ -63,6 +66,9 @@ class Report:
     corrections: pd.DataFrame | None = None  # the corrections log: every correction recorded by publication
     responses: pd.DataFrame | None = None  # statements of jurisdictions in this week's tables
     data_received: bool = True  # False: no detainer in the inputs is dated in this week (page 1 says so)
+    # as of publication: the latest complete week with any data, and the complete weeks since it without any
+    data_currency: dict = field(default_factory=lambda: {"latest_week_with_data": None,
+                                                         "weeks_without_data_since": None})
 
 
 def in_week(dates: pd.Series, week: Week) -> pd.Series:
@@ -85,36 +91,62 @@ def outcome_counts(frame: pd.DataFrame) -> dict:
     return {o: int(counts.get(o, 0)) for o in OUTCOMES}
 
 
+MIN_RATE_DECIMALS = 1  # decline rates and rates per 100,000 are printed with one decimal
+
+
 def decline_rate(declined: int, resolved: int, min_base: int) -> float | None:
-    return round(100 * declined / resolved, 1) if resolved >= min_base and resolved else None
+    return ratio_half_up(declined, resolved, MIN_RATE_DECIMALS, scale=100) if resolved >= min_base and resolved \
+        else None
+
+
+def count_by(keys: pd.Series, values: pd.Series, categories) -> pd.DataFrame:
+    """Rows counted per key (index) and value (columns, exactly ``categories``), in one groupby."""
+    if not len(keys):
+        return pd.DataFrame(0, index=pd.Index([], dtype=object), columns=list(categories))
+    pairs = pd.DataFrame({"key": keys.to_numpy(dtype=object), "value": values.to_numpy(dtype=object)})
+    counts = pairs.groupby(["key", "value"], sort=False).size().unstack(fill_value=0)
+    return counts.reindex(columns=list(categories), fill_value=0).astype(int)
+
+
+def _county_fields(fips_codes, counties: Counties) -> pd.DataFrame:
+    """name, state and population (a Python int, or None) of each FIPS code; '' is 'not determined'."""
+    rows = []
+    for fips in fips_codes:
+        county = counties.by_fips.get(fips)
+        rows.append({"name": county.name if county else NOT_DETERMINED, "state": county.state if county else "",
+                     "population": int(county.population) if county and county.population == county.population
+                     and county.population is not None else None})
+    return pd.DataFrame(rows, index=pd.Index(list(fips_codes), dtype=object), columns=["name", "state", "population"])
 
 
 def jurisdiction_table(issued: pd.DataFrame, declines: pd.DataFrame, charges_week: pd.DataFrame,
                        policies: pd.DataFrame, counties: Counties, settings: Settings) -> pd.DataFrame:
     """One row per jurisdiction with any figure this week, and always the undetermined row (fips '', zeros
-    when none), so that report.json consumers never have to handle its absence."""
-    keys = sorted(set(_jurisdiction_key(issued)) | set(_jurisdiction_key(declines))
+    when none), so that report.json consumers never have to handle its absence. Each frame is grouped once."""
+    issued_key = _jurisdiction_key(issued)
+    outcomes = count_by(issued_key, issued["outcome"], OUTCOMES)
+    recorded = _jurisdiction_key(declines).value_counts()
+    keys = sorted(set(outcomes.index) | set(recorded.index)
                   | set(_jurisdiction_key(charges_week, "declined_county_fips")) | {""})
+    outcomes = outcomes.reindex(keys, fill_value=0)
     policy_fips = set(policies["county_fips"].dropna())
-    rows = []
-    for fips in keys:
-        mine = issued[_jurisdiction_key(issued) == fips]
-        outcomes = outcome_counts(mine)
-        resolved = len(mine) - outcomes["pending"]
-        county = counties.by_fips.get(fips)
-        population = county.population if county else None
-        rows.append({
-            "fips": fips, "name": county.name if county else NOT_DETERMINED, "state": county.state if county else "",
-            "population": population, "issued": len(mine), "honored": outcomes["honored"],
-            "issued_declined": outcomes["declined"], "pending": outcomes["pending"], "other": outcomes["other"],
-            "decline_rate": decline_rate(outcomes["declined"], resolved, settings.min_rate_base),
-            "issued_per_100k": round(100_000 * len(mine) / population, 2) if population else None,
-            "declined": int((_jurisdiction_key(declines) == fips).sum()),
-            "policy_on_file": bool(fips and fips in policy_fips),
-        })
-    columns = ["fips", "name", "state", "population", "issued", "honored", "issued_declined", "pending", "other",
-               "decline_rate", "issued_per_100k", "declined", "policy_on_file"]
-    table = pd.DataFrame(rows, columns=columns)
+    places = _county_fields(keys, counties)
+    population = [None if pd.isna(p) else int(p) for p in places["population"]]
+    issued_n = outcomes.sum(axis=1).astype(int)
+    resolved = issued_n - outcomes["pending"]
+    table = pd.DataFrame({
+        "fips": keys, "name": places["name"].to_numpy(), "state": places["state"].to_numpy(),
+        "population": pd.Series(population, dtype=object),
+        "issued": issued_n.to_numpy(), "honored": outcomes["honored"].to_numpy(),
+        "issued_declined": outcomes["declined"].to_numpy(), "pending": outcomes["pending"].to_numpy(),
+        "other": outcomes["other"].to_numpy(),
+        "decline_rate": pd.Series([decline_rate(d, r, settings.min_rate_base)
+                                   for d, r in zip(outcomes["declined"], resolved)], dtype=object),
+        "issued_per_100k": pd.Series([ratio_half_up(n, p, MIN_RATE_DECIMALS, scale=100_000) if p else None
+                                      for n, p in zip(issued_n, population)], dtype=object),
+        "declined": recorded.reindex(keys, fill_value=0).astype(int).to_numpy(),
+        "policy_on_file": [bool(f and f in policy_fips) for f in keys],
+    })
     return table.sort_values(["issued", "declined", "state", "name"], ascending=[False, False, True, True],
                              ignore_index=True)
 
@@ -151,17 +183,17 @@ def _sum_row(rows: pd.DataFrame, label: str, row_type: str, settings: Settings) 
 
 
 def declines_by_jurisdiction(declines: pd.DataFrame, week: Week, counties: Counties) -> pd.DataFrame:
-    rows = []
-    before = declines["date_issued"] < pd.Timestamp(week.start)
-    for fips, group in declines.groupby(_jurisdiction_key(declines), sort=False):
-        county = counties.by_fips.get(fips)
-        crim = group["criminality"].value_counts()
-        rows.append({"fips": fips, "name": county.name if county else NOT_DETERMINED,
-                     "state": county.state if county else "", "declined": len(group),
-                     "issued_before_week": int(before[group.index].sum()),
-                     **{col: int(crim.get(value, 0)) for value, col in CRIMINALITY_COLUMNS.items()}})
+    key = _jurisdiction_key(declines)
+    by_criminality = count_by(key, declines["criminality"], CRIMINALITY_COLUMNS).rename(columns=CRIMINALITY_COLUMNS)
+    before = (declines["date_issued"] < pd.Timestamp(week.start)).groupby(key.to_numpy(dtype=object)).sum()
+    keys = list(by_criminality.index)
+    places = _county_fields(keys, counties)
     columns = ["fips", "name", "state", "declined", "issued_before_week", *CRIMINALITY_COLUMNS.values()]
-    table = pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame({
+        "fips": keys, "name": places["name"].to_numpy(), "state": places["state"].to_numpy(),
+        "declined": key.value_counts().reindex(keys, fill_value=0).astype(int).to_numpy(),
+        "issued_before_week": before.reindex(keys, fill_value=0).astype(int).to_numpy(),
+        **{c: by_criminality[c].to_numpy() for c in CRIMINALITY_COLUMNS.values()}}, columns=columns)
     table = table.sort_values(["declined", "state", "name"], ascending=[False, True, True], ignore_index=True)
     total = {"fips": "", "name": "Total", "state": "", **{c: int(table[c].sum()) for c in columns[3:]}}
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
@@ -214,48 +246,55 @@ def charge_frames(charges: pd.DataFrame, week: Week) -> tuple[pd.DataFrame, pd.D
             charges[subsequent & up_to_end], charges[~subsequent & up_to_end])
 
 
+def _median_days(days: pd.Series) -> float | None:
+    return float(days.median()) if len(days) else None
+
+
 def charges_by_jurisdiction(week_charges, cumulative, counties: Counties) -> pd.DataFrame:
-    keys = sorted(set(_jurisdiction_key(cumulative, "declined_county_fips")))
-    rows = []
-    for fips in keys:
-        cum = cumulative[_jurisdiction_key(cumulative, "declined_county_fips") == fips]
-        wk = week_charges[_jurisdiction_key(week_charges, "declined_county_fips") == fips]
-        status = wk["status"].value_counts()
-        days = (cum["arrest_date"] - cum["declined_date"]).dt.days
-        county = counties.by_fips.get(fips)
-        rows.append({"fips": fips, "name": county.name if county else NOT_DETERMINED,
-                     "state": county.state if county else "",
-                     "people_week": int(wk["subject_id"].nunique()), "charges_week": len(wk),
-                     **{f"{s}_week": int(status.get(s, 0)) for s in CHARGE_STATUSES},
-                     "people_cumulative": int(cum["subject_id"].nunique()), "charges_cumulative": len(cum),
-                     "median_days_to_arrest": float(days.median()) if len(days) else None})
+    cum_key = _jurisdiction_key(cumulative, "declined_county_fips").to_numpy(dtype=object)
+    week_key = _jurisdiction_key(week_charges, "declined_county_fips")
+    keys = sorted(set(cum_key))
+    status = count_by(week_key, week_charges["status"], CHARGE_STATUSES).reindex(keys, fill_value=0)
+    days = (cumulative["arrest_date"] - cumulative["declined_date"]).dt.days
+    people_week = week_charges["subject_id"].groupby(week_key.to_numpy(dtype=object)).nunique()
+    people_cum = cumulative["subject_id"].groupby(cum_key).nunique()
+    medians = days.groupby(cum_key).median()
+    places = _county_fields(keys, counties)
     columns = ["fips", "name", "state", "people_week", "charges_week", *[f"{s}_week" for s in CHARGE_STATUSES],
                "people_cumulative", "charges_cumulative", "median_days_to_arrest"]
-    table = pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame({
+        "fips": keys, "name": places["name"].to_numpy(), "state": places["state"].to_numpy(),
+        "people_week": people_week.reindex(keys, fill_value=0).astype(int).to_numpy(),
+        "charges_week": week_key.value_counts().reindex(keys, fill_value=0).astype(int).to_numpy(),
+        **{f"{s}_week": status[s].to_numpy() for s in CHARGE_STATUSES},
+        "people_cumulative": people_cum.reindex(keys, fill_value=0).astype(int).to_numpy(),
+        "charges_cumulative": pd.Series(cum_key).value_counts().reindex(keys, fill_value=0).astype(int).to_numpy(),
+        "median_days_to_arrest": [None if pd.isna(m) else float(m) for m in medians.reindex(keys)],
+    }, columns=columns)
     table = table.sort_values(["charges_week", "charges_cumulative", "name"], ascending=[False, False, True],
                               ignore_index=True)
-    all_days = (cumulative["arrest_date"] - cumulative["declined_date"]).dt.days
     total = {"fips": "", "name": "Total", "state": "",
              "people_week": int(week_charges["subject_id"].nunique()), "charges_week": len(week_charges),
              **{f"{s}_week": int((week_charges["status"] == s).sum()) for s in CHARGE_STATUSES},
              "people_cumulative": int(cumulative["subject_id"].nunique()), "charges_cumulative": len(cumulative),
-             "median_days_to_arrest": float(all_days.median()) if len(all_days) else None}
+             "median_days_to_arrest": _median_days(days)}
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
 
 
 def charges_by_category(week_charges, cumulative) -> pd.DataFrame:
-    categories = sorted(set(cumulative["charge_category"].fillna("Not categorised")))
-    rows = []
-    for category in categories:
-        cum = cumulative[cumulative["charge_category"].fillna("Not categorised") == category]
-        wk = week_charges[week_charges["charge_category"].fillna("Not categorised") == category]
-        rows.append({"category": category, "charges_week": len(wk),
-                     **{f"{s}_week": int((wk["status"] == s).sum()) for s in CHARGE_STATUSES},
-                     "charges_cumulative": len(cum),
-                     **{f"{s}_cumulative": int((cum["status"] == s).sum()) for s in CHARGE_STATUSES}})
+    cum_category = cumulative["charge_category"].fillna("Not categorised")
+    week_category = week_charges["charge_category"].fillna("Not categorised")
+    categories = sorted(set(cum_category))
+    week = count_by(week_category, week_charges["status"], CHARGE_STATUSES).reindex(categories, fill_value=0)
+    cum = count_by(cum_category, cumulative["status"], CHARGE_STATUSES).reindex(categories, fill_value=0)
     columns = ["category", "charges_week", *[f"{s}_week" for s in CHARGE_STATUSES], "charges_cumulative",
                *[f"{s}_cumulative" for s in CHARGE_STATUSES]]
-    table = pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame({
+        "category": categories,
+        "charges_week": week_category.value_counts().reindex(categories, fill_value=0).astype(int).to_numpy(),
+        **{f"{s}_week": week[s].to_numpy() for s in CHARGE_STATUSES},
+        "charges_cumulative": cum_category.value_counts().reindex(categories, fill_value=0).astype(int).to_numpy(),
+        **{f"{s}_cumulative": cum[s].to_numpy() for s in CHARGE_STATUSES}}, columns=columns)
     total = {"category": "Total", **{c: int(table[c].sum()) for c in columns[1:]}}
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
 
@@ -300,19 +339,29 @@ def _partial_dates(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def trend_table(detainers: pd.DataFrame, week: Week, weeks: int) -> pd.DataFrame:
+    """Per week of the last ``weeks``: detainers issued, and declined and honored as recorded (by outcome date).
+    Each date is placed in its week once (the week's index back from this one)."""
+    first = week.previous(weeks - 1)
+
+    def weeks_back(dates: pd.Series) -> pd.Series:
+        days = (dates - pd.Timestamp(first.start)).dt.days
+        index = days // 7
+        return index.where((days >= 0) & (index < weeks))
+
+    issued = weeks_back(detainers["date_issued"]).value_counts()
+    decided = weeks_back(detainers["outcome_date"])
+    declined = decided[detainers["outcome"] == "declined"].value_counts()
+    honored = decided[detainers["outcome"] == "honored"].value_counts()
     rows = []
-    for back in range(weeks - 1, -1, -1):
-        w = week.previous(back)
-        decided = in_week(detainers["outcome_date"], w)
-        rows.append({"week_start": w.start, "week_end": w.end,
-                     "issued": int(in_week(detainers["date_issued"], w).sum()),
-                     "declined": int((decided & (detainers["outcome"] == "declined")).sum()),
-                     "honored": int((decided & (detainers["outcome"] == "honored")).sum())})
+    for i in range(weeks):
+        w = week.previous(weeks - 1 - i)
+        rows.append({"week_start": w.start, "week_end": w.end, "issued": int(issued.get(float(i), 0)),
+                     "declined": int(declined.get(float(i), 0)), "honored": int(honored.get(float(i), 0))})
     return pd.DataFrame(rows)
 
 
 def _pct(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.0f}%" if whole else "–"
+    return percent_text(part, whole)
 
 
 ATTRIBUTION_PHRASES = {
@@ -463,11 +512,14 @@ def build_report(dataset: Dataset, week: Week, settings: Settings, counties: Cou
         "charges_not_subsequent": len(not_subsequent),
         "issued_attribution": method_counts(issued),
         "declined_attribution": method_counts(declines),
+        "charges_cohort": headlines.charges_cohort(detainers, cumulative, week),
     }
     caveats = computed_caveats(issued, declines, week_charges, not_subsequent, week, dataset, policies_all,
                                counties, settings.min_cell)
     corrections, responses = corrections_and_responses(dataset, jurisdictions, published)
-    return suppress_report(Report(
+    trend = trend_table(detainers, week, settings.trend_weeks)
+    trend = trend.assign(caveat=headlines.trend_caveats(detainers, policies_all, trend, counties))
+    report = suppress_report(Report(
         week=week, published=published, sample=sample, revision=revision, settings=settings, summary=summary,
         corrections=corrections, responses=responses,
         jurisdictions=jurisdictions, issued_table=issued_table(jurisdictions, settings),
@@ -477,8 +529,11 @@ def build_report(dataset: Dataset, week: Week, settings: Settings, counties: Cou
         charges_by_jurisdiction=charges_by_jurisdiction(week_charges, cumulative, counties),
         charges_by_category=charges_by_category(week_charges, cumulative),
         charges_detail=row_level(charges_detail(cumulative, week, counties), settings), policies=policies,
-        trend=trend_table(detainers, week, settings.trend_weeks), caveats=caveats,
-        data_notes=dataset.public_notes(), data_received=week_has_data(dataset, week)))
+        trend=trend, caveats=caveats, data_notes=dataset.public_notes(), data_received=week_has_data(dataset, week),
+        data_currency=headlines.data_currency(detainers, week, published, settings.week_start_index)))
+    # from the trend as published, so that a withheld week withholds what it would give away
+    return dataclasses.replace(report, summary={**report.summary,
+                                                "week_over_week": headlines.week_over_week(report.trend)})
 
 
 CORRECTION_LOG_COLUMNS = ["date", "jurisdiction", "facility", "field", "what_was_wrong", "correct_value", "note",
@@ -523,12 +578,13 @@ def report_json(report: Report) -> dict:
             "issued_outcomes": {"honored": count(r.honored), "declined": count(r.issued_declined),
                                 "pending": count(r.pending), "other": count(r.other)},
             "decline_rate_percent": num(r.decline_rate), "issued_per_100k": num(r.issued_per_100k),
+            "resolved": _resolved(r.issued, r.pending),
             "declined": count(r.declined), "policy_on_file": bool(r.policy_on_file),
         })
     s = dict(report.summary)
     if not s["charges_data"]:  # not reported is not zero
         for key in ("subsequent_charges", "subsequent_charges_people", "subsequent_charges_by_status",
-                    "subsequent_charges_cumulative", "charges_not_subsequent"):
+                    "subsequent_charges_cumulative", "charges_not_subsequent", "charges_cohort"):
             s[key] = None
     return {
         "title": report.settings.title,
@@ -551,7 +607,10 @@ def report_json(report: Report) -> dict:
             "subsequent_charges_cumulative": s["subsequent_charges_cumulative"],
             "charges_not_subsequent": s["charges_not_subsequent"],
             "issued_attribution": s["issued_attribution"], "declined_attribution": s["declined_attribution"],
+            "subsequent_charges_cohort": s["charges_cohort"], "week_over_week": s["week_over_week"],
         },
+        "latest_week_with_data": report.data_currency["latest_week_with_data"],
+        "weeks_without_data_since": report.data_currency["weeks_without_data_since"],
         "jurisdictions": jurisdictions,
         "declines_by_jurisdiction": _records(report.declines_by_jurisdiction),
         "subsequent_charges_by_jurisdiction": _records(report.charges_by_jurisdiction),
@@ -567,6 +626,11 @@ def report_json(report: Report) -> dict:
         "corrections": _records(report.corrections) if report.corrections is not None else [],
         "responses": _records(report.responses) if report.responses is not None else [],
     }
+
+
+def _resolved(issued, pending):
+    """The decline rate's denominator (issued − pending), withheld where either count is."""
+    return WITHHELD if isinstance(issued, str) or isinstance(pending, str) else int(issued) - int(pending)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

@@ -55,7 +55,8 @@ def browser():
 def pages(base: Path) -> list[Path]:
     sample_week = next(p for p in (base / "sample").iterdir() if p.is_symlink() and p.name[0].isdigit())
     return [sample_week / "report.html", base / "sample" / "index.html",
-            base / "revised" / "2017-02-03" / "report.html", base / "revised" / "index.html"]
+            base / "revised" / "2017-02-03" / "report.html", base / "revised" / "index.html",
+            base / "sample" / "jurisdictions" / "17031.html", base / "sample" / "jurisdictions" / "index.html"]
 
 
 @pytest.mark.parametrize("width", [390, 1280])
@@ -74,6 +75,41 @@ def test_sample_banner_visible_and_tables_scroll_inside_their_frame(site, browse
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(pages(site)[0].resolve().as_uri())
     assert page.locator(".sample-banner").is_visible()
-    wrap = page.locator(".table-wrap").first
+    wrap = page.locator(".table-wrap", has=page.locator("#cap-issued"))
     assert wrap.evaluate("e => e.scrollWidth > e.clientWidth"), "the wide table should scroll inside its frame"
+    page.close()
+
+
+def test_on_a_phone_captions_wrap_row_names_stay_and_chart_text_is_at_least_12px(site, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(pages(site)[0].resolve().as_uri())
+    width = page.evaluate("window.innerWidth")
+    for caption in page.locator("caption").all():
+        box = caption.bounding_box()
+        if box:  # captions of tables folded away (the map figures) have no box
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, caption.inner_text()
+    wrap = page.locator(".table-wrap", has=page.locator("#cap-issued"))
+    wrap.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+    name = wrap.locator("tbody th").first.bounding_box()
+    frame = wrap.bounding_box()
+    assert name["x"] >= frame["x"] - 1 and name["x"] + name["width"] <= frame["x"] + frame["width"]
+    # the chart: its smallest text, as drawn at this width
+    smallest = page.evaluate("""async () => {
+        const img = document.querySelector("#trend img");
+        const svg = await (await fetch(img.currentSrc)).text();
+        const sizes = [...svg.matchAll(/font-size: ?([0-9.]+)px/g)].map(m => parseFloat(m[1]));
+        const doc = new DOMParser().parseFromString(svg, "image/svg+xml").documentElement;
+        const intrinsic = doc.viewBox.baseVal.width;
+        return Math.min(...sizes) * img.clientWidth / intrinsic;
+    }""")
+    assert smallest >= 12, smallest
+    page.close()
+
+
+def test_county_index_filters_with_javascript(site, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto((site / "sample" / "jurisdictions" / "index.html").resolve().as_uri())
+    page.fill("#county-filter", "cook")
+    visible = [li.inner_text() for li in page.locator("#county-list li").all() if li.is_visible()]
+    assert visible == ["Cook County, IL"]
     page.close()

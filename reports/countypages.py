@@ -1,0 +1,99 @@
+"""A page per county across every published week: ``outputs/jurisdictions/<fips>.html``, and an index of them.
+
+A live view across editions, derived from the archive like the index and the feed (``catalogue``): each
+week's current edition's report.json gives the county's figures; its policies, corrections and responses
+come from the editions too. Never inside an edition folder. Links are relative to the page's own place
+(``jurisdictions/`` under the outputs root), so they work on any host and from a local copy.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .atomic import write_if_changed
+
+FOLDER = "jurisdictions"
+PAGE_NAME = re.compile(r"^\d{5}\.html$")
+
+
+def _count(value):
+    return value if isinstance(value, str) or value is None else int(value)
+
+
+def county_series(weeks: list[dict]) -> dict[str, dict]:
+    """{fips: {fips, name, state, rows (oldest week first), policies, corrections, responses}} from
+    ``weeks`` = [{name, path, revision, json}] (any order)."""
+    counties: dict[str, dict] = {}
+    ordered = sorted(weeks, key=lambda w: w["name"])
+    for week in ordered:
+        data = week["json"]
+        for row in data.get("jurisdictions", []):
+            if row.get("fips"):
+                counties.setdefault(row["fips"], {"fips": row["fips"], "name": row["name"], "state": row["state"]})
+        for row in data.get("subsequent_charges_by_jurisdiction", []):
+            if row.get("fips"):
+                counties.setdefault(row["fips"], {"fips": row["fips"], "name": row["name"], "state": row["state"]})
+    for fips, county in counties.items():
+        county["rows"] = [_week_row(fips, week) for week in ordered]
+        latest = ordered[-1]["json"]
+        county["population"] = next((r.get("population") for w in reversed(ordered)
+                                     for r in w["json"].get("jurisdictions", []) if r.get("fips") == fips), None)
+        county["policies"] = [p for p in latest.get("policies", []) if p.get("county_fips") == fips]
+        label = f"{county['name']}, {county['state']}"
+        county["corrections"] = [c for c in latest.get("corrections", []) if c.get("jurisdiction") == label]
+        seen, responses = set(), []
+        for week in reversed(ordered):
+            for r in week["json"].get("responses", []):
+                key = (r.get("date"), r.get("note"))
+                if r.get("county_fips") == fips and key not in seen:
+                    seen.add(key)
+                    responses.append(r)
+        county["responses"] = sorted(responses, key=lambda r: r.get("date") or "", reverse=True)
+    return counties
+
+
+def _week_row(fips: str, week: dict) -> dict:
+    data = week["json"]
+    row = next((r for r in data.get("jurisdictions", []) if r.get("fips") == fips), None)
+    charges = next((r for r in data.get("subsequent_charges_by_jurisdiction", []) if r.get("fips") == fips), None)
+    outcomes = (row or {}).get("issued_outcomes") or {}
+    charges_data = data.get("totals", {}).get("charges_data", True)
+    return {
+        "week": week["name"], "revision": week["revision"], "data_received": data.get("data_received", True),
+        "issued": _count(row["issued"]) if row else 0,
+        "honored": _count(outcomes.get("honored", 0)), "declined_so_far": _count(outcomes.get("declined", 0)),
+        "pending": _count(outcomes.get("pending", 0)), "other": _count(outcomes.get("other", 0)),
+        "declines_recorded": _count(row["declined"]) if row else 0,
+        "charges": (_count(charges["charges_week"]) if charges else 0) if charges_data else None,
+        "policy_on_file": bool(row.get("policy_on_file")) if row else
+        any(p.get("county_fips") == fips for p in data.get("policies", [])),
+    }
+
+
+def write_county_pages(outputs_dir: Path, weeks: list[dict], *, title: str, agency: str, sample: bool) -> list[str]:
+    """Bring ``jurisdictions/`` in line with the archive: a page per county, the index; pages of counties no
+    longer in any week are removed. Returns the names written or removed."""
+    from .render import environment
+
+    folder = outputs_dir / FOLDER
+    counties = county_series(weeks) if weeks else {}
+    if not counties and not folder.exists():
+        return []
+    folder.mkdir(exist_ok=True)
+    env = environment()
+    changed = []
+    page = env.get_template("county.html.j2")
+    for fips, county in counties.items():
+        html = page.render(title=title, agency=agency, sample=sample, county=county)
+        if write_if_changed(folder / f"{fips}.html", html):
+            changed.append(f"{FOLDER}/{fips}.html")
+    listing = sorted(counties.values(), key=lambda c: (c["state"], c["name"]))
+    index = env.get_template("county_index.html.j2").render(title=title, agency=agency, sample=sample,
+                                                               counties=listing)
+    if write_if_changed(folder / "index.html", index):
+        changed.append(f"{FOLDER}/index.html")
+    for stale in folder.iterdir():
+        if PAGE_NAME.match(stale.name) and stale.name[:5] not in counties:
+            stale.unlink()
+            changed.append(f"{FOLDER}/{stale.name}")
+    return changed
