@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Entry point for staff and cron: see README.md, or run `python generate.py --help`."""
+from pathlib import Path
+
 from reports.cli import main
 
 if __name__ == "__main__":
-    main()
+    main(obj=Path(__file__).resolve().parent)  # default folders (inputs/, outputs/, staff/) beside this file

@@ -17,11 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from reports import countymap  # noqa: E402
-from reports.reference import load_counties  # noqa: E402
-from reports.render import render_pdf  # noqa: E402
+from reports import countymap
+from reports.reference import load_counties
+from reports.render import render_pdf
 
 DAY = dt.date(2017, 3, 20)
 

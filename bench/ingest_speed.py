@@ -16,9 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from reports.pipeline import load_inputs  # noqa: E402
+from reports.pipeline import load_inputs
 
 USED = ["Detainer Prepare Date", "Facility State", "Facility AOR", "Detention Facility", "Detention Facility Code",
         "Facility City", "Citizenship Country", "Detainer Prepared Criminality",

@@ -46,13 +46,11 @@ from pathlib import Path
 
 import numpy as np
 
+from reports.reference import load_counties
+from reports.schema import STATES
+
 BENCH = Path(__file__).resolve().parent
 PROJECT = BENCH.parent
-if str(PROJECT) not in sys.path:
-    sys.path.insert(0, str(PROJECT))
-
-from reports.reference import load_counties  # noqa: E402
-from reports.schema import STATES  # noqa: E402
 
 DATA_ROOT = BENCH / ".data" / "national"
 SEED = 20250613
@@ -72,9 +70,10 @@ MAIN_FILE = "ice-detainers-national.xlsx"
 EARLIER_FILE = "ice-detainers-earlier-export.xlsx"
 NEXT_WEEK_FILE = "ice-detainers-next-week.xlsx"
 
-SHARED_CANDIDATES = [Path(os.environ["BENCH_SHARED_DATA"])] if os.environ.get("BENCH_SHARED_DATA") else []
-SHARED_CANDIDATES += [Path("/work/shared/data"), PROJECT.parent / "shared" / "data",
-                      PROJECT.parent.parent / "shared" / "data"]
+# The rule of tests/shared_data.py (which the bench, run as a script, cannot import): $DETAINER_SHARED_DATA,
+# else the first shared/data beside the checkout or beside a folder above it.
+SHARED_CANDIDATES = ([Path(os.environ["DETAINER_SHARED_DATA"])] if os.environ.get("DETAINER_SHARED_DATA")
+                     else [folder / "shared" / "data" for folder in PROJECT.parents])
 ICE_FACILITY_LIST = "facility-sources/ice_facility_list_2017-11-06.psv"
 HIFLD_PRISONS = "facility-sources/hifld_prison_boundaries.csv"
 

@@ -10,7 +10,6 @@ Prints one line (rows x columns read) so a wrong read shows in the harness log.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 HEADER_ROW = 6  # 0-based: the ICE export's header is on spreadsheet row 7
 
@@ -33,7 +32,6 @@ def pandas_read(path: str, engine: str) -> str:
 def fastexcel_read(path: str) -> str:
     import fastexcel
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from reports.schema import ICE_DETAINER_EXPORT
 
     used = [names[0] for names in ICE_DETAINER_EXPORT.headers.values()]  # the 13 header texts, as exported

@@ -30,11 +30,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import national  # bench/national.py, beside this script
+
 BENCH = Path(__file__).resolve().parent
 PROJECT = BENCH.parent
-sys.path.insert(0, str(PROJECT))
-
-from bench import national  # noqa: E402
 
 GENERATE = PROJECT / "generate.py"
 RUNS_ROOT = BENCH / ".data" / "runs"
@@ -461,9 +460,9 @@ def machine() -> dict:
 def git_revision() -> str:
     """The last commit that changed the pipeline (not the harness), and whether it has uncommitted changes."""
     try:
-        sha = subprocess.run(["git", "log", "-1", "--format=%h", "--", "reports", "templates", "generate.py"],
+        sha = subprocess.run(["git", "log", "-1", "--format=%h", "--", "reports", "generate.py"],
                              cwd=PROJECT, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "reports", "templates", "generate.py"],
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "reports", "generate.py"],
                                cwd=PROJECT, capture_output=True, text=True).stdout.strip()
         return sha + (" (with uncommitted changes to the pipeline)" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
@@ -547,7 +546,7 @@ def document(h: Harness, info: dict, started: dt.datetime, finished: dt.datetime
         "faster. The backfill target is the one absolute figure (3 minutes).",
         "",
         f"- Run: {started:%Y-%m-%d %H:%M} – {finished:%H:%M} UTC ({(finished - started).total_seconds() / 60:.0f} "
-        f"minutes in all, the input sets already built); pipeline (reports/, templates/, generate.py) at commit "
+        f"minutes in all, the input sets already built); pipeline (reports/, generate.py) at commit "
         f"{git_revision()}",
         f"- Machine: {info['cpu']}, {info['cores']} cores ({info['usable_cores']} usable), "
         f"{info['ram_gib']:.0f} GiB RAM; {info['os']}; load average at the start "

@@ -49,7 +49,8 @@ def _add_options(command: click.Command) -> click.Command:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-def _command(**kwargs):
+@click.pass_context
+def _command(ctx: click.Context, **kwargs):
     """Build the weekly declined-detainer report from the spreadsheets in the inputs folder.
 
     With no staff spreadsheets in the inputs folder it renders the bundled SAMPLE data.
@@ -58,8 +59,14 @@ def _command(**kwargs):
         raise click.UsageError("--week and --all cannot be used together")
     if kwargs.get("allow_empty_week") and not kwargs.get("week"):
         raise click.UsageError("--allow-empty-week applies only to a week given with --week")
-    options = RunOptions(**{k: v for k, v in kwargs.items() if v is not None and v is not False})
-    sys.exit(run(options))
+    given = {k: v for k, v in kwargs.items() if v is not None and v is not False}
+    sys.exit(run(RunOptions.in_folder(project_folder(ctx), **given)))
+
+
+def project_folder(ctx: click.Context) -> Path:
+    """Where the default folders lie: the folder the caller passed as ``main(obj=folder)`` (generate.py passes
+    its own), else the current directory (the ``detainer-report`` console script)."""
+    return ctx.obj if ctx.obj is not None else Path.cwd()
 
 
 main = _add_options(_command)

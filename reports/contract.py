@@ -1,6 +1,6 @@
 """The input contract for people: README tables and blank template spreadsheets, made from ``schema``.
 
-    python -m reports.contract templates   # rewrite docs/spreadsheet-templates/*.xlsx
+    python -m reports.contract templates   # rewrite docs/spreadsheet-templates/*.xlsx (run in the checkout)
     python -m reports.contract markdown    # print the README's column tables
 """
 from __future__ import annotations
@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 from .errors import CATALOGUE, ERROR
-from .options import PROJECT_ROOT
 from .schema import ICE_LIFT_REASONS, KINDS, LAYOUTS, OUTCOME_WORDS
 
-TEMPLATES_DIR = PROJECT_ROOT / "docs" / "spreadsheet-templates"
+SPREADSHEET_TEMPLATES_DIR = Path("docs", "spreadsheet-templates")  # in the checkout, the documentation's copies
 
 
 def contract_markdown() -> str:
@@ -54,7 +53,7 @@ def contract_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
-def write_blank_templates(folder: Path = TEMPLATES_DIR) -> list[Path]:
+def write_blank_templates(folder: Path) -> list[Path]:
     import xlsxwriter
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -88,7 +87,7 @@ def write_blank_templates(folder: Path = TEMPLATES_DIR) -> list[Path]:
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["templates"]:
-        for p in write_blank_templates():
+        for p in write_blank_templates(SPREADSHEET_TEMPLATES_DIR):
             print(p)
     elif sys.argv[1:] == ["markdown"]:
         print(contract_markdown(), end="")

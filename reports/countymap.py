@@ -32,9 +32,10 @@ from typing import Iterable, Mapping, Sequence
 from xml.sax.saxutils import escape
 
 from .reference import load_counties
+from .resources import package_path
 from .wording import counted, noun
 
-GEO_DIR = Path(__file__).parent / "data" / "geo"
+GEO_DIR = package_path("data", "geo")
 TOPOLOGY_FILE = GEO_DIR / "counties-albers-10m.json"
 
 PRECISION = 10  # coordinates are rounded to tenths of a unit of the 975 × 610 space: finer is invisible

@@ -32,9 +32,10 @@ from pathlib import Path
 
 from .facility_names import COUNTY_MARKERS, distinctive_words, name_keys, place_key, squash, tokens
 from .reference import Counties, load_counties
+from .resources import package_path
 from .schema import STATES
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = package_path("data")
 SOURCES_DIR = DATA_DIR / "facility-sources"
 REFERENCE_DIR = DATA_DIR / "facility-reference"
 ICE_LIST = SOURCES_DIR / "ice_facility_list_2017-11-06.psv"

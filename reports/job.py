@@ -8,7 +8,6 @@ import dataclasses
 import functools
 import datetime as dt
 import errno
-import hashlib
 import json
 import os
 import signal
@@ -28,12 +27,13 @@ from .catalogue import write_index_and_feed
 from .errors import Problem
 from .exceptions import (EXIT_INPUT_ERRORS, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, ClockError, EnvironmentProblem,
                          Interrupted, ReportsError, UsageError)
-from .options import PROJECT_ROOT, RunOptions
+from .options import RunOptions
 from .period import Week, latest_complete_week, week_containing, weeks_with_data
 from .pipeline import Dataset, load_inputs, write_staff_reports
 from .publish import (StagedEdition, archived_content, discard, download_changes, public_content, stage_editions,
                       switch)
 from .reference import load_counties
+from .resources import package_digest
 from .sample import CREATED as SAMPLE_CREATED
 from .settings import Settings, load_settings
 from .tables import Report, build_report, report_json, week_has_data
@@ -87,13 +87,7 @@ def choose_weeks(dataset: Dataset, options: RunOptions, week_start: int, publish
 
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    digest = hashlib.sha256()
-    for folder in ("reports", "templates"):
-        for path in sorted((PROJECT_ROOT / folder).rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode())
-                digest.update(sha256_file(path).encode())
-    return digest.hexdigest()
+    return package_digest()
 
 
 def input_hashes(inputs: Path) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """One registry of run options, shared by the command line and the Python API.
 
-The CLI builds its flags from ``OPTIONS``; ``RunOptions`` is what the library takes.
+The CLI builds its flags from ``OPTIONS``; ``RunOptions`` is what the library takes. Its default folders lie
+in the current directory; ``RunOptions.in_folder`` puts them in another (generate.py: the folder it lies in).
 A test checks that every option here is documented in the README.
 """
 from __future__ import annotations
@@ -9,7 +10,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from .resources import package_path
+
+# where each default folder or file lies in the project folder
+PROJECT_LAYOUT = {"inputs": "inputs", "outputs": "outputs", "staff": "staff", "settings": "settings.toml"}
 
 
 @dataclass(frozen=True)
@@ -44,12 +48,16 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 
+def _in_current_folder(name: str):
+    return field(default_factory=lambda: Path.cwd() / PROJECT_LAYOUT[name])
+
+
 @dataclass
 class RunOptions:
-    inputs: Path = PROJECT_ROOT / "inputs"
-    outputs: Path = PROJECT_ROOT / "outputs"
-    staff: Path = PROJECT_ROOT / "staff"
-    settings: Path = PROJECT_ROOT / "settings.toml"
+    inputs: Path = _in_current_folder("inputs")
+    outputs: Path = _in_current_folder("outputs")
+    staff: Path = _in_current_folder("staff")
+    settings: Path = _in_current_folder("settings")
     cache: Path | None = None  # None: <staff>/cache
     check: bool = False
     week: dt.date | None = None
@@ -59,7 +67,12 @@ class RunOptions:
     verbose: bool = False
     # the moment of the run; the run takes "today" from it in the settings' time zone (time_zone)
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
-    sample_inputs: Path = PROJECT_ROOT / "reports" / "data" / "sample"
+    sample_inputs: Path = field(default_factory=lambda: package_path("data", "sample"))
+
+    @classmethod
+    def in_folder(cls, project: Path, **given) -> RunOptions:
+        """Options whose folders and settings file not ``given`` lie in the ``project`` folder."""
+        return cls(**{**{name: project / where for name, where in PROJECT_LAYOUT.items()}, **given})
 
     @property
     def cache_dir(self) -> Path:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .resources import package_path
 from .schema import STATES
 
-DATA_DIR = Path(__file__).parent / "data"
-COUNTIES_CSV = DATA_DIR / "us_county_population_2010_2019.csv"
+COUNTIES_CSV = package_path("data", "us_county_population_2010_2019.csv")
 STATE_BY_FIPS = {fips: code for code, (fips, _) in STATES.items()}
 COUNTY_WORDS = re.compile(r"\s+(County|Parish|Borough|Census Area|City and Borough|Municipality|Municipio|city)$")
 

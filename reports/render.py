@@ -37,12 +37,12 @@ import jinja2
 
 from . import revisions
 from .exceptions import RenderError
-from .options import PROJECT_ROOT
 from .chart import trend_chart_svg
+from .resources import package_path
 from .tables import Report
 from .wording import noun
 
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
+TEMPLATES_DIR = package_path("templates")
 MAX_DETAIL_ROWS = 300  # longer detail stays in the CSV/XLSX downloads, not the HTML
 # The PDF stays bounded (about 30 pages at most) whatever the number of jurisdictions: its long tables show their
 # first rows; the full lists are in the downloads and on the county pages, and the PDF says so.
@@ -315,7 +315,7 @@ def _project_fetcher():
     assets = TEMPLATES_DIR.resolve()
 
     class ProjectAssetsFetcher(URLFetcher):
-        """Only data: URLs and files under templates/; anything else stops the render."""
+        """Only data: URLs and files under the package's templates/; anything else stops the render."""
 
         def __init__(self):
             super().__init__(allowed_protocols={"data", "file"}, fail_on_errors=True)

@@ -14,8 +14,9 @@ import random
 from pathlib import Path
 
 from .reference import load_counties
+from .resources import package_path
 
-SAMPLE_DIR = Path(__file__).parent / "data" / "sample"
+SAMPLE_DIR = package_path("data", "sample")
 SEED = 20170320  # the day the first DDOR was published
 FIRST_DAY = dt.date(2026, 7, 25)  # a Saturday
 LAST_DAY = dt.date(2026, 11, 13)  # a Friday: 16 full Saturday-Friday weeks

@@ -1,13 +1,6 @@
-"""Make the project importable however pytest is started (``pytest``, ``python -m pytest``)."""
-import sys
-from pathlib import Path
-
-PROJECT = Path(__file__).resolve().parent.parent
-if str(PROJECT) not in sys.path:
-    sys.path.insert(0, str(PROJECT))
-
-
-import pytest  # noqa: E402
+"""Fixtures for every test. The ``reports`` package is imported as installed (``pip install -e .``, which
+``make test`` does)."""
+import pytest
 
 
 @pytest.fixture(autouse=True)

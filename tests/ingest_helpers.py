@@ -12,10 +12,6 @@ import pandas as pd
 
 PROJECT = Path(__file__).resolve().parent.parent
 FIXTURES = PROJECT / "tests" / "fixtures" / "inputs"
-# shared/ lies beside the checkout (as CI lays it out); /work/shared on a developer's machine
-PA_DETAINERS = next((p for p in (PROJECT.parent / "shared" / "data" / "pa_detainers.csv",
-                                 Path("/work/shared/data/pa_detainers.csv")) if p.exists()),
-                    PROJECT.parent / "shared" / "data" / "pa_detainers.csv")
 BASE_MTIME = 1_490_000_000  # 2017-03-20; fixture files get BASE_MTIME + n
 
 

@@ -10,7 +10,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from ingest_helpers import FIXTURES, PA_DETAINERS
+from ingest_helpers import FIXTURES
+from shared_data import PA_DETAINERS, needs_pa_detainers
 from reports import cache, ingest
 from reports.pipeline import load_inputs
 from reports.settings import DEFAULTS
@@ -123,7 +124,7 @@ def test_future_dates_are_checked_against_each_run_day_even_from_the_cache(tmp_p
     assert later.errors == [] and len(later.used("detainers")) == 1
 
 
-@pytest.mark.skipif(not PA_DETAINERS.exists(), reason=f"{PA_DETAINERS} is not present on this machine")
+@needs_pa_detainers
 def test_the_real_pa_extract_round_trips_through_the_cache(tmp_path):
     folder = tmp_path / "inputs"
     folder.mkdir()

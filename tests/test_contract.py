@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
-from reports.contract import TEMPLATES_DIR, write_blank_templates
+from reports.contract import SPREADSHEET_TEMPLATES_DIR, write_blank_templates
 from reports.pipeline import load_inputs
 from reports.schema import KINDS
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / SPREADSHEET_TEMPLATES_DIR
 
 
 def test_blank_templates_are_recognised_and_complete(tmp_path):

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from reports.contract import contract_markdown
 from reports.options import OPTIONS
 from reports.settings import DEFAULTS
-from ingest_helpers import PA_DETAINERS
+from shared_data import PA_DETAINERS, needs_pa_detainers
 
 ROOT = Path(__file__).resolve().parent.parent
 PA_CSV = PA_DETAINERS
@@ -139,7 +139,7 @@ def test_readme_input_contract_is_in_step_with_schema():
     assert contract_markdown() in readme
 
 
-@pytest.mark.skipif(not PA_CSV.exists(), reason="shared/data/pa_detainers.csv not available")
+@needs_pa_detainers
 def test_pa_2014_week_counts_match_the_csv(tmp_path):
     inputs = tmp_path / "inputs"
     inputs.mkdir()

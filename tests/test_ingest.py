@@ -1,6 +1,6 @@
 """Ingest: every fixture case loaded with ``reports.pipeline.load_inputs``.
 
-Expected values come from the fixture content documented in tests/fixtures/make_fixtures.py
+Expected values come from the fixture content documented in tests/make_fixtures.py
 (or, for the FOIA extract, are computed from the CSV with the csv module), never from a
 previous run of the code.
 """
@@ -18,7 +18,6 @@ import pytest
 from ingest_helpers import (
     BASE_MTIME,
     FIXTURES,
-    PA_DETAINERS,
     copy_case,
     day,
     problem_keys,
@@ -27,6 +26,7 @@ from ingest_helpers import (
     used_by_id,
 )
 from reports import ingest, validate
+from shared_data import PA_DETAINERS
 from reports.join import UNDETERMINED
 from reports.pipeline import load_inputs
 from reports.reference import load_counties

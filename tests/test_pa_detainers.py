@@ -13,11 +13,11 @@ import shutil
 import openpyxl
 import pytest
 
-from ingest_helpers import FIXTURES, PA_DETAINERS, run_check
+from ingest_helpers import FIXTURES, run_check
 from reports.pipeline import load_inputs
+from shared_data import PA_DETAINERS, needs_pa_detainers
 
-pytestmark = pytest.mark.skipif(not PA_DETAINERS.exists(),
-                                reason=f"real data file {PA_DETAINERS} is not present on this machine")
+pytestmark = needs_pa_detainers
 
 BY_HAND = FIXTURES.parent / "attribution" / "pa_facility_counties.csv"
 ROWS = 32_757

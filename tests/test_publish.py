@@ -101,9 +101,9 @@ def test_two_concurrent_runs_one_publishes_the_other_waits_or_exits(base):
 
 def test_lock_of_a_killed_run_does_not_block(base):
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
-        "from reports.archive import run_lock; lock = run_lock(Path(sys.argv[2])); lock.__enter__(); "
-        "print('locked', flush=True); time.sleep(600)"), str(ROOT), str(base / "outputs")],
+        "import sys, time; from pathlib import Path; "
+        "from reports.archive import run_lock; lock = run_lock(Path(sys.argv[1])); lock.__enter__(); "
+        "print('locked', flush=True); time.sleep(600)"), str(base / "outputs")],
         stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"
     assert generate(base, "--week", "2017-02-01").returncode == EXIT_BUSY

@@ -28,6 +28,7 @@ def test_pdf_bytes_are_reproducible():
     page('<img src="http://example.com/tracker.png" alt="x">'),
     page("", '<link rel="stylesheet" href="https://example.com/evil.css">'),
     page('<img src="../../../etc/hostname" alt="x">'),
+    page("", '<link rel="stylesheet" href="../resources.py">'),  # the package, but not its templates/
 ])
 def test_fetcher_refuses_anything_but_project_assets(html):
     with pytest.raises(RenderError):
