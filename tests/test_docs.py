@@ -16,3 +16,18 @@ def test_every_test_named_in_the_security_page_exists():
     assert len(named) > 30
     missing = [(f, t) for f, t in named if f"def {t}(" not in (ROOT / "tests" / f).read_text(encoding="utf-8")]
     assert missing == []
+
+
+def readme_setup_commands() -> list[str]:
+    """The lines of the README's set-up code blocks (section "Set-up, run, test")."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Set-up, run, test\n", 1)[1].split("\n## ", 1)[0]
+    return [line for block in re.findall(r"```sh\n(.*?)```", section, flags=re.S) for line in block.splitlines()]
+
+
+def test_ci_runs_the_readme_test_command():
+    readme_test = [line for line in readme_setup_commands() if line.startswith("make test")][0]
+    ci_lines = [line for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+                if line.strip() and not line.startswith("#")]
+    assert readme_test == "make test"
+    assert ci_lines[-1] == readme_test  # the last thing CI does, after installing the system packages
