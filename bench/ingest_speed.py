@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reports.pipeline import load_inputs  # noqa: E402
+from reports.load import load_inputs  # noqa: E402
 
 USED = ["Detainer Prepare Date", "Facility State", "Facility AOR", "Detention Facility", "Detention Facility Code",
         "Facility City", "Citizenship Country", "Detainer Prepared Criminality",

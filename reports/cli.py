@@ -17,9 +17,9 @@ import click
 
 from .errors import CATALOGUE
 from .exceptions import EXIT_INTERNAL, Busy, EnvironmentProblem, Interrupted, RenderError, ReportsError
-from .job import run_job
+from .run import run_job
 from .options import OPTIONS, RunOptions
-from .pipeline import format_attribution, format_reconciliation, format_value_mapping
+from .staff_reports import format_attribution, format_reconciliation, format_value_mapping
 
 WARNING_EXAMPLES = 3  # without --verbose, warnings are summarised per code with a few examples
 

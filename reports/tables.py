@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import headlines
 from .period import Week
-from .pipeline import Dataset
+from .load import Dataset
 from .reference import Counties
 from .schema import CHARGE_STATUSES, OUTCOMES
 from .settings import Settings

@@ -12,7 +12,7 @@ import pytest
 
 from ingest_helpers import FIXTURES, PA_DETAINERS
 from reports import cache, ingest
-from reports.pipeline import load_inputs
+from reports.load import load_inputs
 from reports.settings import DEFAULTS
 
 TODAY = dt.date(2017, 3, 20)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import shutil
 
 from reports.contract import TEMPLATES_DIR, write_blank_templates
-from reports.pipeline import load_inputs
+from reports.load import load_inputs
 from reports.schema import KINDS
 
 

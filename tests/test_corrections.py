@@ -14,7 +14,8 @@ import pandas as pd
 
 from ingest_helpers import day, problem_keys, reconciliation, row_at, used_by_id
 from reports.join import PUBLIC_CORRECTION_COLUMNS, RESPONSE_COLUMNS, UNDETERMINED
-from reports.pipeline import load_inputs, write_staff_reports
+from reports.load import load_inputs
+from reports.staff_reports import write_staff_reports
 
 D = dt.date
 HEADER = ["Date", "Type", "Detainer ID", "County FIPS", "Jurisdiction", "Facility", "Field", "Correct Value",

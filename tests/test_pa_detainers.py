@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from ingest_helpers import FIXTURES, PA_DETAINERS, run_check
-from reports.pipeline import load_inputs
+from reports.load import load_inputs
 
 pytestmark = pytest.mark.skipif(not PA_DETAINERS.exists(),
                                 reason=f"real data file {PA_DETAINERS} is not present on this machine")

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from reports import cli, revisions
-from reports.job import run_job
+from reports.run import run_job
 from reports.options import RunOptions
 from reports.settings import SettingsError, load_settings
 

@@ -1,4 +1,5 @@
-"""One run of the weekly job: lock, check inputs, choose weeks, publish new weeks and revisions.
+"""Orchestrates one run of the weekly job: folders and their guards, lock, fingerprint, check inputs, choose weeks,
+publish new weeks and revisions.
 
 No printing here: the CLI turns the returned ``JobResult`` into messages and an exit code.
 """
@@ -30,7 +31,8 @@ from .exceptions import (EXIT_INPUT_ERRORS, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, 
                          Interrupted, ReportsError, UsageError)
 from .options import PROJECT_ROOT, RunOptions
 from .period import Week, latest_complete_week, week_containing, weeks_with_data
-from .pipeline import Dataset, load_inputs, write_staff_reports
+from .load import Dataset, load_inputs
+from .staff_reports import write_staff_reports
 from .publish import (StagedEdition, archived_content, discard, download_changes, public_content, stage_editions,
                       switch)
 from .reference import load_counties
