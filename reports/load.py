@@ -15,6 +15,8 @@ import pandas as pd
 from . import attribution, ingest, join, redaction, validate
 from .atomic import sha256_file
 from .cache import FileResult, InputCache, SheetMeta
+from .corrections import (CORRECTION_LOG_COLUMNS, PUBLIC_CORRECTION_COLUMNS, RESPONSE_COLUMNS,
+                          apply_county_corrections, apply_detainer_corrections, correction_tables)
 from .errors import ERROR, WARNING, DataNote, Problem
 from .reference import Counties, load_counties
 from .schema import KINDS, layouts_with_aliases
@@ -42,14 +44,14 @@ class Dataset:
     data_notes: list[DataNote] = field(default_factory=list)  # what each source can and cannot tell
     files: list[str] = field(default_factory=list)
     # Corrections sheets. correction_rows: every row read, with row_status (staff only: has detainer IDs).
-    # corrections: one row per correction used, public-safe (join.PUBLIC_CORRECTION_COLUMNS).
-    # responses: one row per jurisdiction response used, public-safe (join.RESPONSE_COLUMNS).
+    # corrections: one row per correction used, public-safe (PUBLIC_CORRECTION_COLUMNS).
+    # responses: one row per jurisdiction response used, public-safe (RESPONSE_COLUMNS).
     # correction_log: one row per detainer field a correction set, old and new value (staff only:
-    # join.CORRECTION_LOG_COLUMNS). Corrected detainers name their corrections in detainers["corrections"].
+    # CORRECTION_LOG_COLUMNS). Corrected detainers name their corrections in detainers["corrections"].
     correction_rows: pd.DataFrame = field(default_factory=lambda: _empty(["row_status"]))
-    corrections: pd.DataFrame = field(default_factory=lambda: _empty(join.PUBLIC_CORRECTION_COLUMNS))
-    responses: pd.DataFrame = field(default_factory=lambda: _empty(join.RESPONSE_COLUMNS))
-    correction_log: pd.DataFrame = field(default_factory=lambda: _empty(join.CORRECTION_LOG_COLUMNS))
+    corrections: pd.DataFrame = field(default_factory=lambda: _empty(PUBLIC_CORRECTION_COLUMNS))
+    responses: pd.DataFrame = field(default_factory=lambda: _empty(RESPONSE_COLUMNS))
+    correction_log: pd.DataFrame = field(default_factory=lambda: _empty(CORRECTION_LOG_COLUMNS))
     # each distinct Outcome, Criminality and Citizenship text read, its rows and what it was counted as (staff)
     value_mapping: pd.DataFrame = field(default_factory=lambda: _empty(validate.VALUE_MAPPING_COLUMNS))
 
@@ -122,13 +124,17 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
     changes = join.resolve_duplicates(frames["detainers"], problems, label)
     staff_map, frames["facilities"] = attribution.staff_facilities(frames["facilities"], problems, label)
     before_corrections, facilities = attribution.assign_jurisdictions(frames["detainers"], staff_map, counties)
-    applied = join.apply_detainer_corrections(frames["detainers"], frames["corrections"],
-                                              before_corrections["county_fips"], counties, problems, label)
+    by_detainer = apply_detainer_corrections(frames["detainers"], frames["corrections"],
+                                             before_corrections["county_fips"], counties, label)
+    problems += by_detainer.problems
+    frames["corrections"] = by_detainer.corrections
     # corrections may change a facility or a state: only those facilities are attributed again
-    detainers, _ = attribution.assign_jurisdictions(frames["detainers"], staff_map, counties, known=facilities)
-    join.apply_county_corrections(detainers, frames["corrections"], applied, counties, problems, label)
-    corrections, responses, correction_log = join.correction_tables(frames["corrections"], detainers, applied,
-                                                                     counties)
+    attributed, _ = attribution.assign_jurisdictions(by_detainer.detainers, staff_map, counties, known=facilities)
+    by_county = apply_county_corrections(attributed, frames["corrections"], by_detainer.applied, counties, label)
+    problems += by_county.problems
+    detainers = by_county.detainers
+    public_corrections, responses, correction_log = correction_tables(
+        frames["corrections"], detainers, by_county.applied, counties)
     charges = join.link_charges(frames["charges"], detainers, problems, label)
     review = attribution.attribution_review(detainers, counties)
     unattributed = review[review["Method"] == attribution.NONE]
@@ -154,7 +160,7 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
     return Dataset(**frames_out, problems=problems, reconciliation=reconciliation, row_status=status,
                    changes=changes, attribution=review, data_notes=data_notes,
                    files=[p.relative_to(inputs_dir).as_posix() for p in paths],
-                   correction_rows=frames["corrections"], corrections=corrections, responses=responses,
+                   correction_rows=frames["corrections"], corrections=public_corrections, responses=responses,
                    correction_log=correction_log, value_mapping=value_mapping(sheets))
 
 

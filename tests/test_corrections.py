@@ -13,7 +13,8 @@ import openpyxl
 import pandas as pd
 
 from ingest_helpers import day, problem_keys, reconciliation, row_at, used_by_id
-from reports.join import PUBLIC_CORRECTION_COLUMNS, RESPONSE_COLUMNS, UNDETERMINED
+from reports.corrections import PUBLIC_CORRECTION_COLUMNS, RESPONSE_COLUMNS
+from reports.jurisdiction import UNDETERMINED
 from reports.load import load_inputs
 from reports.staff_reports import write_staff_reports
 
@@ -436,3 +437,28 @@ def test_a_column_the_sheet_lacks_is_one_problem_not_one_per_row(tmp_path):
                                            "3 rows (2, 4, 5) need it)")
     status = {r: row_at(dataset.correction_rows, "responses.csv", r).row_status for r in range(2, 6)}
     assert status == {2: "error", 3: "used", 4: "error", 5: "error"}
+
+
+def test_applying_corrections_never_changes_the_callers_frames(tmp_path, monkeypatch):
+    """Both stages of the corrections engine return new frames; what they were given is left as it was."""
+    from reports import corrections, load
+
+    seen = []
+
+    def unchanged_after(stage):
+        def wrapper(detainers, corrections_rows, *args, **kwargs):
+            before = detainers.copy(), corrections_rows.copy()
+            result = stage(detainers, corrections_rows, *args, **kwargs)
+            pd.testing.assert_frame_equal(detainers, before[0])
+            pd.testing.assert_frame_equal(corrections_rows, before[1])
+            assert result.detainers is not detainers
+            seen.append(stage.__name__)
+            return result
+        return wrapper
+
+    for name in ("apply_detainer_corrections", "apply_county_corrections"):
+        monkeypatch.setattr(load, name, unchanged_after(getattr(corrections, name)))
+    detainer_row = [D(2017, 3, 26), "Correction", "D-4", None, None, None, "County FIPS", "19137", None, None]
+    dataset = load_scenario(tmp_path, CORRECTIONS + [detainer_row])
+    assert seen == ["apply_detainer_corrections", "apply_county_corrections"]
+    assert dataset.used("detainers").set_index("detainer_id").loc["D-4", "county_fips"] == "19137"

@@ -27,7 +27,7 @@ from ingest_helpers import (
     used_by_id,
 )
 from reports import ingest, validate
-from reports.join import UNDETERMINED
+from reports.jurisdiction import UNDETERMINED
 from reports.load import load_inputs
 from reports.reference import load_counties
 from reports.schema import STATES
