@@ -20,6 +20,7 @@ import pandas as pd
 from .attribution import CORRECTION
 from .errors import Problem
 from .facility_names import name_keys
+from .frames import CORRECTION_SUMMARY_COLUMNS, RESPONSE_COLUMNS, STAFF_CORRECTION_LOG_COLUMNS
 from .join import display_value
 from .jurisdiction import resolve_jurisdictions
 from .reference import Counties
@@ -27,13 +28,6 @@ from .schema import KINDS, STATES
 
 CORRECTED = CORRECTION  # jurisdiction_source / outcome_date_source of a corrected value
 CORRECTED_EVIDENCE = "a correction recorded by staff"
-CORRECTION_LOG_COLUMNS = ["reference", "correction_date", "level", "detainer_id", "field", "old_value",
-                          "new_value", "changed", "source_file", "source_sheet", "source_row"]
-PUBLIC_CORRECTION_COLUMNS = ["date", "level", "jurisdiction", "county_fips", "county_name", "state", "facility",
-                             "field", "what_was_wrong", "correct_value", "note", "detainers_changed",
-                             "date_issued_min", "date_issued_max", "outcome_date_min", "outcome_date_max",
-                             "reference"]
-RESPONSE_COLUMNS = ["date", "jurisdiction", "county_fips", "county_name", "state", "note", "reference"]
 _DATE_COLUMNS = ("date", "date_issued_min", "date_issued_max", "outcome_date_min", "outcome_date_max")
 
 
@@ -238,13 +232,13 @@ def apply_county_corrections(detainers: pd.DataFrame, corrections: pd.DataFrame,
 
 def correction_tables(corrections: pd.DataFrame, detainers: pd.DataFrame, applied: AppliedCorrections,
                       counties: Counties) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(public corrections log, public responses, staff correction log).
+    """(corrections summary, responses, staff correction log).
 
-    The public frames hold no detainer or subject IDs: one row per correction, with the number of detainers
+    The first two hold no detainer or subject IDs: one row per correction, with the number of detainers
     it changed and the range of their dates (so a report can tell which weeks it affects); one row per
     jurisdiction response.
     """
-    log = pd.DataFrame(applied.log, columns=CORRECTION_LOG_COLUMNS)
+    log = pd.DataFrame(applied.log, columns=list(STAFF_CORRECTION_LOG_COLUMNS))
     log["correction_date"] = pd.to_datetime(log["correction_date"]).astype("datetime64[s]")
     log["changed"] = log["changed"].astype(bool)
     log["source_row"] = log["source_row"].astype("int64")
@@ -279,7 +273,7 @@ def correction_tables(corrections: pd.DataFrame, detainers: pd.DataFrame, applie
             "correct_value": c["correct_display"], "note": c["note"] if isinstance(c["note"], str) else "",
             "detainers_changed": int(len(changed)), **spans, "reference": reference,
         })
-    public = pd.DataFrame(rows, columns=PUBLIC_CORRECTION_COLUMNS)
+    public = pd.DataFrame(rows, columns=list(CORRECTION_SUMMARY_COLUMNS))
     public["detainers_changed"] = public["detainers_changed"].astype("int64")
 
     live = corrections[(corrections["row_status"] == "used") & (corrections["type"] == "response")]
@@ -287,7 +281,7 @@ def correction_tables(corrections: pd.DataFrame, detainers: pd.DataFrame, applie
     responses = pd.DataFrame([
         {"date": r["date"], **place(r["county_fips"], r["jurisdiction"]),
          "note": r["note"], "reference": correction_reference(r)}
-        for _, r in live.iterrows()], columns=RESPONSE_COLUMNS)
+        for _, r in live.iterrows()], columns=list(RESPONSE_COLUMNS))
     for frame in (public, responses):
         for name in _DATE_COLUMNS:
             if name in frame.columns:

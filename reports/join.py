@@ -14,28 +14,21 @@ import pandas as pd
 
 from .errors import Problem
 from .schema import KINDS
-from .validate import CORRECTION_COLUMNS, ValidatedSheet
+from .frames import CHARGE_LINK_COLUMNS, ROW_STATUS, SOURCE_COLUMNS, STAFF_CHANGE_COLUMNS, read_columns
+from .validate import ValidatedSheet
 
 
 def combine(sheets: list[ValidatedSheet], kind: str) -> pd.DataFrame:
     frames = [s.frame for s in sheets if s.table.kind == kind]
     if not frames:  # no sheet of this kind: an empty frame with the columns and types a sheet would give
-        columns = {"source_file": object, "source_sheet": object, "source_row": "int64", "source_layout": object}
-        columns.update({c.field: "datetime64[s]" if c.type in ("date", "partial_date") else object
-                        for c in KINDS[kind].columns})
-        columns.update({f"{c.field}_precision": object for c in KINDS[kind].columns if c.type == "partial_date"})
-        if kind == "detainers":
-            columns.update({"outcome_detail": object, "outcome_date_source": object})
-        if kind == "corrections":
-            columns.update({name: object for name in CORRECTION_COLUMNS})
-        columns.update({"row_status": object})
-        return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
+        dtypes = {"source_row": "int64"}
+        dtypes.update({c.field: "datetime64[s]" for c in KINDS[kind].columns if c.type in ("date", "partial_date")})
+        return pd.DataFrame({name: pd.Series(dtype=dtypes.get(name, object)) for name in read_columns(kind)})
     return pd.concat(frames, ignore_index=True)
 
 
 def _content_columns(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns
-            if c not in ("source_file", "source_sheet", "source_row", "source_layout", "row_status")]
+    return [c for c in frame.columns if c not in (*SOURCE_COLUMNS, ROW_STATUS)]
 
 
 def resolve_duplicates(detainers: pd.DataFrame, problems: list[Problem], label=lambda row, field: field) -> pd.DataFrame:
@@ -102,8 +95,7 @@ def resolve_duplicates(detainers: pd.DataFrame, problems: list[Problem], label=l
         problems.append(Problem("W410", file, sheet, message=(
             f"{len(pairs):,} {'detainer has' if len(pairs) == 1 else 'detainers have'} no outcome in this file, "
             f"which is the newest version, but had one in an older file: {listed}{more}")))
-    return pd.DataFrame(changes, columns=["detainer_id", "field", "old_value", "new_value", "old_file", "old_row",
-                                          "new_file", "new_row", "old_file_as_of", "new_file_as_of"])
+    return pd.DataFrame(changes, columns=list(STAFF_CHANGE_COLUMNS))
 
 
 _NAME_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_.]?([01]\d)[-_.]?([0-3]\d)(?!\d)")
@@ -143,10 +135,6 @@ def display_value(value) -> str:
     return str(value)
 
 
-LINK_COLUMNS = {"detainer_id": "linked_detainer_id", "county_fips": "declined_county_fips",
-                "state": "declined_state", "outcome_date": "declined_date"}
-
-
 def link_charges(charges: pd.DataFrame, detainers: pd.DataFrame, problems: list[Problem],
                  label=lambda row, field: field) -> pd.DataFrame:
     """Attach each charge to the declined detainer it follows; unmatched charges are errors, never dropped.
@@ -155,16 +143,16 @@ def link_charges(charges: pd.DataFrame, detainers: pd.DataFrame, problems: list[
     decline before the arrest, or, when every decline of that person is later, the person's latest decline
     (ties broken by Detainer ID, so the link never depends on row order)."""
     declined = detainers[(detainers["row_status"] == "used") & (detainers["outcome"] == "declined")]
-    declined = declined[list(LINK_COLUMNS) + ["subject_id"]].sort_values(["outcome_date", "detainer_id"],
+    declined = declined[list(CHARGE_LINK_COLUMNS) + ["subject_id"]].sort_values(["outcome_date", "detainer_id"],
                                                                        kind="stable")
     live = charges["row_status"] == "used"
     by_id = charges["detainer_id"].map(lambda v: isinstance(v, str) and v != "") & live
-    matched = pd.DataFrame(index=charges.index, columns=list(LINK_COLUMNS), dtype=object)
+    matched = pd.DataFrame(index=charges.index, columns=list(CHARGE_LINK_COLUMNS), dtype=object)
 
     first_of_id = declined.drop_duplicates("detainer_id").set_index("detainer_id", drop=False)
     ids = charges.loc[by_id, "detainer_id"]
     found = ids[ids.isin(first_of_id.index)]
-    matched.loc[found.index] = first_of_id.loc[found.to_numpy(), list(LINK_COLUMNS)].to_numpy()
+    matched.loc[found.index] = first_of_id.loc[found.to_numpy(), list(CHARGE_LINK_COLUMNS)].to_numpy()
 
     by_subject = live & ~by_id & charges["subject_id"].notna()
     if by_subject.any():
@@ -175,10 +163,10 @@ def link_charges(charges: pd.DataFrame, detainers: pd.DataFrame, problems: list[
                                allow_exact_matches=False).set_index("index")
         latest = people.drop_duplicates("subject_id", keep="last").set_index("subject_id")
         fallback = before["detainer_id"].isna() & before["subject_id"].isin(latest.index)
-        before.loc[fallback, list(LINK_COLUMNS)] = latest.loc[before.loc[fallback, "subject_id"],
-                                                                list(LINK_COLUMNS)].to_numpy()
+        before.loc[fallback, list(CHARGE_LINK_COLUMNS)] = latest.loc[before.loc[fallback, "subject_id"],
+                                                                list(CHARGE_LINK_COLUMNS)].to_numpy()
         hit = before["detainer_id"].notna()
-        matched.loc[before.index[hit]] = before.loc[hit, list(LINK_COLUMNS)].to_numpy()
+        matched.loc[before.index[hit]] = before.loc[hit, list(CHARGE_LINK_COLUMNS)].to_numpy()
 
     linked = charges.copy()
     unmatched = live & matched["detainer_id"].isna()
@@ -190,7 +178,7 @@ def link_charges(charges: pd.DataFrame, detainers: pd.DataFrame, problems: list[
         problems.append(Problem("E403", charge["source_file"], charge["source_sheet"], int(charge["source_row"]),
                                 label(charge, field), str(charge[field]), reason))
     linked.loc[unmatched, "row_status"] = "error"
-    for source, target in LINK_COLUMNS.items():
+    for source, target in CHARGE_LINK_COLUMNS.items():
         linked[target] = matched[source].where(matched[source].notna(), None)
     linked["declined_date"] = pd.to_datetime(linked["declined_date"]).astype("datetime64[s]")
     linked["subsequent"] = (linked["arrest_date"] > linked["declined_date"]).fillna(False)

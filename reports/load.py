@@ -15,9 +15,11 @@ import pandas as pd
 from . import attribution, ingest, join, redaction, validate
 from .atomic import sha256_file
 from .cache import FileResult, InputCache, SheetMeta
-from .corrections import (CORRECTION_LOG_COLUMNS, PUBLIC_CORRECTION_COLUMNS, RESPONSE_COLUMNS,
-                          apply_county_corrections, apply_detainer_corrections, correction_tables)
+from .corrections import apply_county_corrections, apply_detainer_corrections, correction_tables
 from .errors import ERROR, WARNING, DataNote, Problem
+from .frames import (CORRECTION_SUMMARY_COLUMNS, DETAINER_COLUMNS, LINKED_CHARGE_COLUMNS, RESPONSE_COLUMNS,
+                     ROW_STATUS, ROW_STATUS_COLUMNS, STAFF_CORRECTION_LOG_COLUMNS, read_columns,
+                     require_columns)
 from .reference import Counties, load_counties
 from .schema import KINDS, layouts_with_aliases
 from .settings import DEFAULTS, Settings
@@ -26,14 +28,14 @@ from .wording import counted
 RECORD_KINDS = ("detainers", "charges", "facilities", "policies", "corrections")
 
 
-def _empty(columns: list[str]) -> pd.DataFrame:
+def _empty(columns) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
 @dataclass
 class Dataset:
-    detainers: pd.DataFrame  # every detainer row read, with row_status; see ``used``
-    charges: pd.DataFrame
+    detainers: pd.DataFrame  # every detainer row read, with row_status; see ``used`` (frames.DETAINER_COLUMNS)
+    charges: pd.DataFrame  # frames.LINKED_CHARGE_COLUMNS
     facilities: pd.DataFrame
     policies: pd.DataFrame
     problems: list[Problem]
@@ -44,14 +46,15 @@ class Dataset:
     data_notes: list[DataNote] = field(default_factory=list)  # what each source can and cannot tell
     files: list[str] = field(default_factory=list)
     # Corrections sheets. correction_rows: every row read, with row_status (staff only: has detainer IDs).
-    # corrections: one row per correction used, public-safe (PUBLIC_CORRECTION_COLUMNS).
-    # responses: one row per jurisdiction response used, public-safe (RESPONSE_COLUMNS).
+    # corrections: one row per correction used, no detainer IDs (CORRECTION_SUMMARY_COLUMNS; its reference names
+    # the staff file: tables publishes PUBLIC_CORRECTION_LOG_COLUMNS of it).
+    # responses: one row per jurisdiction response used, no detainer IDs (RESPONSE_COLUMNS).
     # correction_log: one row per detainer field a correction set, old and new value (staff only:
-    # CORRECTION_LOG_COLUMNS). Corrected detainers name their corrections in detainers["corrections"].
-    correction_rows: pd.DataFrame = field(default_factory=lambda: _empty(["row_status"]))
-    corrections: pd.DataFrame = field(default_factory=lambda: _empty(PUBLIC_CORRECTION_COLUMNS))
+    # STAFF_CORRECTION_LOG_COLUMNS). Corrected detainers name their corrections in detainers["corrections"].
+    correction_rows: pd.DataFrame = field(default_factory=lambda: _empty([ROW_STATUS]))
+    corrections: pd.DataFrame = field(default_factory=lambda: _empty(CORRECTION_SUMMARY_COLUMNS))
     responses: pd.DataFrame = field(default_factory=lambda: _empty(RESPONSE_COLUMNS))
-    correction_log: pd.DataFrame = field(default_factory=lambda: _empty(CORRECTION_LOG_COLUMNS))
+    correction_log: pd.DataFrame = field(default_factory=lambda: _empty(STAFF_CORRECTION_LOG_COLUMNS))
     # each distinct Outcome, Criminality and Citizenship text read, its rows and what it was counted as (staff)
     value_mapping: pd.DataFrame = field(default_factory=lambda: _empty(validate.VALUE_MAPPING_COLUMNS))
 
@@ -119,6 +122,8 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
         return table.column_label(field_name) if field_name in table.columns else ""
 
     frames = {kind: join.combine(sheets, kind) for kind in RECORD_KINDS}
+    for kind, frame in frames.items():
+        require_columns(frame, read_columns(kind), f"the combined {kind} frame")
     frames, redacted = redaction.redact_published_text(frames, label)
     problems += redacted
     changes = join.resolve_duplicates(frames["detainers"], problems, label)
@@ -136,6 +141,8 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
     public_corrections, responses, correction_log = correction_tables(
         frames["corrections"], detainers, by_county.applied, counties)
     charges = join.link_charges(frames["charges"], detainers, problems, label)
+    require_columns(detainers, DETAINER_COLUMNS, "the detainers frame after corrections")
+    require_columns(charges, LINKED_CHARGE_COLUMNS, "the charges frame after linking")
     review = attribution.attribution_review(detainers, counties)
     unattributed = review[review["Method"] == attribution.NONE]
     if len(unattributed):
@@ -150,9 +157,8 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
     frames_out = {"detainers": detainers, "charges": charges,
                   "facilities": frames["facilities"], "policies": frames["policies"]}
     status = pd.concat(
-        [f[["source_file", "source_sheet", "source_row", "row_status"]]
-         for f in (*frames_out.values(), frames["corrections"])]
-        + [pd.DataFrame(excluded_rows, columns=["source_file", "source_sheet", "source_row", "row_status"])],
+        [f[list(ROW_STATUS_COLUMNS)] for f in (*frames_out.values(), frames["corrections"])]
+        + [pd.DataFrame(excluded_rows, columns=list(ROW_STATUS_COLUMNS))],
         ignore_index=True)
     reconciliation = reconcile(pd.DataFrame(sheet_rows, columns=["file", "sheet", "kind", "layout"]), status)
     # in the order staff read their files: by file, sheet, row and column (file-level problems first)

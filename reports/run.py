@@ -21,9 +21,9 @@ from typing import Callable
 
 import pandas as pd
 
-from . import faults, ingest, revisions
+from . import changed_figures, faults, ingest
 from .archive import (TreeReport, archived_weeks, current_is_sample, next_revision_number, reconcile,
-                      retire_sample_editions, revisions as week_revisions, run_lock)
+                      published_revisions, retire_sample_editions, run_lock)
 from .atomic import sha256_file, write_atomic
 from .catalogue import write_index_and_feed
 from .errors import Problem
@@ -264,7 +264,7 @@ def _publish(options: RunOptions, settings: Settings, progress, tree: TreeReport
     for number, week in enumerate(weeks, start=1):
         progress(f"Week {week.name} ({number}/{len(weeks)})")
         report = build_report(dataset, week, settings, counties, sample=sample, published=options.now.date())
-        earlier = week_revisions(outputs, week.name)
+        earlier = published_revisions(outputs, week.name)
         _check_clock(options.now, week, earlier)
         if earlier:
             previous = archived_content(earlier[-1])
@@ -273,7 +273,7 @@ def _publish(options: RunOptions, settings: Settings, progress, tree: TreeReport
                 unchanged.append(week.name)
                 continue
             mark_revision(report, earlier, earlier[-1].report_json(), previous, current, dataset)
-        report.revision = next_revision_number(outputs, week.name)
+        report.revision_number = next_revision_number(outputs, week.name)
         editions.append(report)
     switched = _stage_and_switch(editions, options, settings, fingerprint, sample, progress)
     _write_catalogue(outputs, settings, switched)
@@ -296,7 +296,7 @@ def _publish(options: RunOptions, settings: Settings, progress, tree: TreeReport
 
 
 def _edition_names(editions: list[StagedEdition], limit: int = 4) -> str:
-    names = ", ".join(f"{e.week} r{e.revision}" for e in editions[:limit])
+    names = ", ".join(f"{e.week} r{e.revision_number}" for e in editions[:limit])
     return names + (" …" if len(editions) > limit else "")
 
 
@@ -318,7 +318,7 @@ def _stage_and_switch(editions: list[Report], options: RunOptions, settings: Set
     disk, a signal), the error names exactly the editions already published."""
     staged: list[StagedEdition] = []
     switched: list[StagedEdition] = []
-    jobs = [(report, {"week": report.week.name, "revision": report.revision, "published": options.now.isoformat(),
+    jobs = [(report, {"week": report.week.name, "revision": report.revision_number, "published": options.now.isoformat(),
                       "sample": sample, "inputs_sha256": sorted(set(fingerprint["inputs"].values())),
                       "settings_sha256": fingerprint["settings"], "software_sha256": fingerprint["code"]})
             for report in editions]
@@ -356,7 +356,7 @@ def mark_revision(report: Report, earlier, previous: dict, previous_content: dic
     """Make the report a revision of the week's newest edition: what changed, and why where staff said why."""
     report.first_published = dt.date.fromisoformat(previous.get("first_published", previous["published"])[:10])
     report.earlier_revisions = [{"revision": r.number, "published": r.published, "path": r.path} for r in earlier]
-    report.revision_changes = [c.as_dict() for c in revisions.diff(previous, report_json(report))]
+    report.revision_changes = [c.as_dict() for c in changed_figures.diff(previous, report_json(report))]
     report.revision_downloads = download_changes(previous_content, current_content)
     report.revision_reasons = revision_reasons(report, dataset)
     if earlier[-1].manifest.get("software_sha256") != code_fingerprint():

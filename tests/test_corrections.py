@@ -13,7 +13,7 @@ import openpyxl
 import pandas as pd
 
 from ingest_helpers import day, problem_keys, reconciliation, row_at, used_by_id
-from reports.corrections import PUBLIC_CORRECTION_COLUMNS, RESPONSE_COLUMNS
+from reports.frames import CORRECTION_SUMMARY_COLUMNS, RESPONSE_COLUMNS
 from reports.jurisdiction import UNDETERMINED
 from reports.load import load_inputs
 from reports.staff_reports import write_staff_reports
@@ -141,7 +141,7 @@ def test_correction_log_keeps_the_original_values(tmp_path):
 def test_public_corrections_log_and_responses(tmp_path):
     dataset = load_scenario(tmp_path)
     public = dataset.corrections
-    assert list(public.columns) == PUBLIC_CORRECTION_COLUMNS
+    assert list(public.columns) == list(CORRECTION_SUMMARY_COLUMNS)
     got = [tuple(r) for r in public.itertuples(index=False)]
     assert got == [
         (day("2017-03-22"), "detainer", "Travis County, TX", "48453", "Travis County", "TX", "", "Outcome",
@@ -157,7 +157,7 @@ def test_public_corrections_log_and_responses(tmp_path):
     ]
     # (the outcome dates of pending detainers are blank and left out of the ranges)
     responses = dataset.responses
-    assert list(responses.columns) == RESPONSE_COLUMNS
+    assert list(responses.columns) == list(RESPONSE_COLUMNS)
     assert [tuple(r) for r in responses.itertuples(index=False)] == [
         (day("2017-03-25"), "Franklin County, PA", "42055", "Franklin County", "PA", PA_RESPONSE, REF.format(5)),
     ]
@@ -192,8 +192,8 @@ def test_no_corrections_sheet_gives_empty_frames_and_no_staff_log(tmp_path):
     write_detainers(inputs)
     dataset = load_inputs(inputs)
     assert dataset.problems == []
-    assert dataset.corrections.empty and list(dataset.corrections.columns) == PUBLIC_CORRECTION_COLUMNS
-    assert dataset.responses.empty and list(dataset.responses.columns) == RESPONSE_COLUMNS
+    assert dataset.corrections.empty and list(dataset.corrections.columns) == list(CORRECTION_SUMMARY_COLUMNS)
+    assert dataset.responses.empty and list(dataset.responses.columns) == list(RESPONSE_COLUMNS)
     assert dataset.correction_log.empty
     assert set(dataset.detainers["corrections"]) == {""}
     staff = tmp_path / "staff"
