@@ -149,21 +149,27 @@ def _last_state(staff: Path) -> dict | None:
 
 
 def check_folders(options: RunOptions) -> None:
-    """Guards of the public tree, for every caller of the library: staff files and raw inputs never inside the
-    published outputs, and nothing written inside the inputs (the next run would read it as staff files)."""
+    """Guards of the public tree, for every caller of the library (``run_job`` calls it first): staff files, the
+    cache, raw inputs and the settings file never inside the published outputs, and the outputs never inside a
+    staff-only folder; nothing written inside the inputs (the next run would read it as staff files)."""
     if not options.inputs.is_dir():
         raise UsageError(f"inputs folder {options.inputs} does not exist")
-    folders = {name: getattr(options, attr).resolve() for name, attr in
-               (("inputs", "inputs"), ("outputs", "outputs"), ("staff", "staff"), ("cache", "cache_dir"))}
+    places = {name: getattr(options, attr).resolve() for name, attr in
+              (("inputs", "inputs"), ("outputs", "outputs"), ("staff", "staff"), ("cache", "cache_dir"),
+               ("settings", "settings"))}
     for inner, outer, why in (
             ("staff", "outputs", "staff reports must never be published"),
             ("cache", "outputs", "the cache holds detainer rows and must never be published"),
             ("inputs", "outputs", "raw staff files must never be published"),
+            ("settings", "outputs", "the settings file must never be published"),
             ("outputs", "inputs", "the next run would read the published files as staff inputs"),
+            ("outputs", "staff", "published files and staff files must stay apart"),
+            ("outputs", "cache", "the cache is pruned: published files would be deleted"),
             ("staff", "inputs", "the next run would read the staff reports as staff inputs"),
             ("cache", "inputs", "the next run would read the cache as staff inputs")):
-        if folders[inner].is_relative_to(folders[outer]):
-            raise UsageError(f"the {inner} folder {folders[inner]} is inside the {outer} folder {folders[outer]}; "
+        if places[inner].is_relative_to(places[outer]):
+            kind = "file" if inner == "settings" else "folder"
+            raise UsageError(f"the {inner} {kind} {places[inner]} is inside the {outer} folder {places[outer]}; "
                              f"{why}")
 
 
@@ -197,10 +203,10 @@ def _environment_problem(exc: OSError) -> EnvironmentProblem:
 def run_job(options: RunOptions, progress: Callable[[str], None] = lambda message: None) -> JobResult:
     """One run. Raises a ReportsError (with its exit code) when the run cannot go on; input problems are
     returned in the result (exit 1), never raised."""
+    check_folders(options)
     settings = load_settings(options.settings)
     # "today" and the publication date are the configured time zone's, not UTC's
     options = dataclasses.replace(options, now=settings.local(options.now))
-    check_folders(options)
     try:
         with _signals_stop_cleanly():
             if options.check:
