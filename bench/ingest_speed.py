@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from reports.pipeline import load_inputs
+from reports.load import load_inputs
 
 USED = ["Detainer Prepare Date", "Facility State", "Facility AOR", "Detention Facility", "Detention Facility Code",
         "Facility City", "Citizenship Country", "Detainer Prepared Criminality",

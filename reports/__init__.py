@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 from .exceptions import ReportsError
 
 if TYPE_CHECKING:
-    from .job import JobResult
-    from .pipeline import Dataset
+    from .run import JobResult
+    from .load import Dataset
     from .settings import Settings
     from .tables import Report
 
@@ -57,7 +57,7 @@ def load_folder(inputs: str | Path, settings: Settings | str | Path | None = Non
     ``attribution`` of each facility to a county. ``today`` (default: today in the settings' time zone) is
     the day of the run: a record dated after it is an error.
     """
-    from .pipeline import load_inputs
+    from .load import load_inputs
 
     return load_inputs(Path(inputs), settings=load_settings(settings), today=_date(today) if today else None)
 
@@ -94,7 +94,7 @@ def render_week(inputs: str | Path, outputs: str | Path, staff: str | Path, day:
     have errors: then nothing is published, ``dataset.errors`` says why), ``summary`` (the line the command
     prints) and ``published`` (the edition folders). A run that cannot go on raises a ``ReportsError``.
     """
-    from .job import run_job
+    from .run import run_job
     from .options import RunOptions
 
     given = {"settings": Path(settings)} if settings is not None else {}

@@ -67,7 +67,7 @@ def run_lock(outputs_dir: Path):
 
 
 @dataclass(frozen=True)
-class Revision:
+class PublishedRevision:
     week: str
     number: int
     folder: Path
@@ -96,7 +96,7 @@ def archived_weeks(outputs_dir: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if WEEK_NAME.match(p.name) and p.is_dir())
 
 
-def revisions(outputs_dir: Path, week_name: str) -> list[Revision]:
+def published_revisions(outputs_dir: Path, week_name: str) -> list[PublishedRevision]:
     """Every complete revision of a week in the archive (a revision folder with its manifest), oldest first."""
     folder = archive_dir(outputs_dir) / week_name
     if not folder.is_dir():
@@ -105,7 +105,7 @@ def revisions(outputs_dir: Path, week_name: str) -> list[Revision]:
     for entry in folder.iterdir():
         match = REVISION_NAME.match(entry.name)
         if match and entry.is_dir() and (entry / MANIFEST).is_file():
-            found.append(Revision(week_name, int(match[1]), entry,
+            found.append(PublishedRevision(week_name, int(match[1]), entry,
                                   json.loads((entry / MANIFEST).read_text(encoding="utf-8"))))
     return sorted(found, key=lambda r: r.number)
 
@@ -126,7 +126,7 @@ def published_week_names(outputs_dir: Path) -> list[str]:
 
 def current_is_sample(outputs_dir: Path, week_name: str) -> bool:
     """Is the week's newest edition built from the bundled sample data? (its report.json says so)"""
-    revs = revisions(outputs_dir, week_name)
+    revs = published_revisions(outputs_dir, week_name)
     return bool(revs and revs[-1].report_json().get("sample"))
 
 
@@ -169,9 +169,9 @@ def reconcile(outputs_dir: Path, repair: bool = False) -> TreeReport:
         elif not (path / "report.json").is_file():
             refusals.append(f"{path} is a folder without a report.json where a week's link belongs; this program "
                             "did not make it: move it out of the outputs folder")
-        elif not revisions(outputs_dir, path.name):
+        elif not published_revisions(outputs_dir, path.name):
             fixes.append(("adopt", path))
-        elif repair and _copy_of_a_revision(path, revisions(outputs_dir, path.name)):
+        elif repair and _copy_of_a_revision(path, published_revisions(outputs_dir, path.name)):
             fixes.append(("repair", path))
         else:
             refusals.append(f"{path} is a folder where a link to archive/{path.name} belongs (a backup restored "
@@ -198,7 +198,7 @@ def reconcile(outputs_dir: Path, repair: bool = False) -> TreeReport:
         elif kind == "latest":
             _remove(path)
     for week in archived_weeks(outputs_dir):
-        revs = revisions(outputs_dir, week)
+        revs = published_revisions(outputs_dir, week)
         if not revs:
             continue
         link, target = outputs_dir / week, revs[-1].path
@@ -220,7 +220,7 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _copy_of_a_revision(folder: Path, revs: list[Revision]) -> bool:
+def _copy_of_a_revision(folder: Path, revs: list[PublishedRevision]) -> bool:
     """Does the folder hold exactly the files of one archived revision (a copy that followed the link)?"""
     present = {p.name: p for p in folder.iterdir() if p.is_file()}
     for rev in revs:

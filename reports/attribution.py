@@ -29,12 +29,12 @@ import pandas as pd
 from .errors import Problem
 from .facility_names import COUNTY_MARKERS, distinctive_words, name_keys, place_key, squash, tokens
 from .facility_reference import DISAGREE, PLACE_SOURCES, load_rows
+from .jurisdiction import resolve_jurisdictions
 from .reference import Counties
 
 RECORD, STAFF, REFERENCE_CODE, REFERENCE_NAME = "record", "staff", "reference-code", "reference-name"
 NAME_NAMES_COUNTY, REFERENCE_WORDS, CITY, NONE = "name-names-county", "reference-words", "city", "none"
-CORRECTION = "correction"  # set by a correction sheet (join.apply_*_corrections)
-UNDETERMINED = "jurisdiction not determined"
+CORRECTION = "correction"  # set by a correction sheet (corrections.apply_*_corrections)
 METHODS = (RECORD, STAFF, REFERENCE_CODE, REFERENCE_NAME, NAME_NAMES_COUNTY, REFERENCE_WORDS, CITY, NONE)
 # Strongest first; staff review sheets list the weakest first.
 METHOD_DESCRIPTIONS = {
@@ -359,20 +359,10 @@ def assign_jurisdictions(detainers: pd.DataFrame, staff: StaffFacilities, counti
     merged.index = detainers.index
     own = detainers["county_fips"]
     has_own = own.notna()
-    out = detainers.copy()
-    fips = own.where(has_own, merged["attributed_fips"]).astype(object)
-    out["county_fips"] = fips.where(fips.notna(), None)
-    out["jurisdiction_source"] = merged["attribution_method"].where(~has_own, RECORD)
-    out["jurisdiction_evidence"] = merged["attribution_evidence"].where(~has_own, "County FIPS in the record")
-    return with_county_names(out, counties), by_facility
-
-
-def with_county_names(detainers: pd.DataFrame, counties: Counties) -> pd.DataFrame:
-    out = detainers.copy()
-    fips = out["county_fips"]
-    out["county_name"] = fips.map(lambda f: counties.by_fips[f].name if isinstance(f, str) else UNDETERMINED)
-    out["county_population"] = fips.map(lambda f: counties.by_fips[f].population if isinstance(f, str) else None)
-    return out
+    out = resolve_jurisdictions(detainers, own.where(has_own, merged["attributed_fips"]),
+                                merged["attribution_method"].where(~has_own, RECORD),
+                                merged["attribution_evidence"].where(~has_own, "County FIPS in the record"), counties)
+    return out, by_facility
 
 
 REVIEW_COLUMNS = ["Facility", "Facility Code", "State", "County FIPS", "County", "Method", "Evidence", "City",

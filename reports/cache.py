@@ -34,7 +34,7 @@ RACY_SECONDS = 2  # a file modified this close to when it was hashed is hashed a
 
 def software_key() -> str:
     """The code that reads and checks files, and its reference data: a new version is a new key."""
-    from .job import code_fingerprint
+    from .run import code_fingerprint
 
     return code_fingerprint()
 

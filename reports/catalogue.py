@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .archive import LATEST, archived_weeks, revisions
+from .archive import LATEST, archived_weeks, published_revisions
 from .atomic import symlink_atomic, write_if_changed
 from .countypages import write_county_pages
 
@@ -20,7 +20,7 @@ def catalogue(outputs_dir: Path) -> list[dict]:
     """Every archived week, newest first, each with its revisions (newest first)."""
     weeks = []
     for name in sorted(archived_weeks(outputs_dir), reverse=True):
-        revs = revisions(outputs_dir, name)
+        revs = published_revisions(outputs_dir, name)
         if not revs:
             continue
         entries = []
@@ -43,7 +43,7 @@ def current_editions(outputs_dir: Path, weeks: list[dict]) -> list[dict]:
     """The current edition of each catalogued week with its full report.json (for the county pages)."""
     editions = []
     for week in weeks:
-        current = revisions(outputs_dir, week["name"])[-1]
+        current = published_revisions(outputs_dir, week["name"])[-1]
         editions.append({"name": week["name"], "path": current.path, "revision": current.number,
                          "json": current.report_json()})
     return editions

@@ -16,10 +16,11 @@ from pathlib import Path
 import click
 
 from .errors import CATALOGUE
-from .exceptions import EXIT_INTERNAL, Busy, EnvironmentProblem, Interrupted, RenderError, ReportsError
-from .job import run_job
+from .exceptions import (EXIT_INTERNAL, Busy, EnvironmentProblem, InternalError, Interrupted, RenderError,
+                         ReportsError)
+from .run import run_job
 from .options import OPTIONS, RunOptions
-from .pipeline import format_attribution, format_reconciliation, format_value_mapping
+from .staff_reports import format_attribution, format_reconciliation, format_value_mapping
 
 WARNING_EXAMPLES = 3  # without --verbose, warnings are summarised per code with a few examples
 
@@ -87,16 +88,14 @@ def run(options: RunOptions) -> int:
     interactive = sys.stderr.isatty()
     try:
         result = run_job(options, progress=_progress if interactive else (lambda message: None))
+    except InternalError:
+        return _report_bug()
     except ReportsError as exc:
         kind = type(exc)
         click.echo(f"{ERROR_PREFIX.get(kind, 'error')}: {exc}{ERROR_SUFFIX.get(kind, '')}", err=True)
         return exc.exit_code
-    except Exception:  # a bug: keep exit 1 for input errors, and show cron mail the traceback
-        import traceback
-
-        click.echo("internal error (please report it); nothing new was published:", err=True)
-        click.echo(traceback.format_exc(), err=True)
-        return EXIT_INTERNAL
+    except Exception:
+        return _report_bug()
     finally:
         if interactive:
             click.echo("\r\033[K", err=True, nl=False)
@@ -121,6 +120,15 @@ def run(options: RunOptions) -> int:
                 click.echo(f"- {note}")
     click.echo(result.summary, err=result.exit_code != 0)
     return result.exit_code
+
+
+def _report_bug() -> int:
+    """A bug: keep exit 1 for input errors, and show cron mail the traceback."""
+    import traceback
+
+    click.echo("internal error (please report it); nothing new was published:", err=True)
+    click.echo(traceback.format_exc(), err=True)
+    return EXIT_INTERNAL
 
 
 def _report_warnings(warnings, everything: bool) -> None:

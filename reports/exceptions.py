@@ -23,6 +23,14 @@ class ReportsError(Exception):
     exit_code = EXIT_INTERNAL
 
 
+class InternalError(ReportsError):
+    """A broken invariant of the library itself (a bug, not bad input): the CLI prints the traceback (exit 5).
+
+    Raised by explicit checks instead of ``assert``, which ``python -O`` removes."""
+
+    exit_code = EXIT_INTERNAL
+
+
 class UsageError(ReportsError):
     """Wrong options, a missing or misplaced folder, a bad settings file."""
 

@@ -83,6 +83,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .exceptions import InternalError
+
 REDACTED = "[redacted]"
 SUPPRESSED = "[c]"
 A_NUMBER, DATE_OF_BIRTH, IDENTIFIER = "a_number", "date_of_birth", "identifier"
@@ -348,7 +350,8 @@ def suppress(table: pd.DataFrame, count_columns: Sequence[str], min_cell: int | 
             graph.withhold(graph.cheapest_cycle(*figure)[1])
         unprotected = [positions[figure] for figure in positions
                        if graph.withheld[figure] and graph.cheapest_cycle(*figure)[0] != 0]
-        assert not unprotected, f"secondary suppression left {unprotected} recoverable"
+        if unprotected:
+            raise InternalError(f"secondary suppression left {unprotected} recoverable")
     return _result(table, graph, positions, set(primary))
 
 
@@ -415,7 +418,8 @@ class _Graph:
                 while parent[root] >= 0:
                     root = parent[root]
                 options.append((dist[a0], 1, [("k", k0)] + _walk(root, a0, parent, via)))
-        assert options, "every figure lies on a cycle through the totals"
+        if not options:
+            raise InternalError(f"figure {(k0, a0)} lies on no cycle through the totals")
         cost, _, walk = min(options, key=lambda option: option[:2])
         walk = _without_loops(walk)
         figures = [(x[1], y[1]) if x[0] == "k" else (y[1], x[1]) for x, y in zip(walk, walk[1:])]

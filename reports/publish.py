@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import downloads, faults
-from .archive import ARCHIVE, MANIFEST, STAGING_PREFIX, Revision, archive_dir
+from .archive import ARCHIVE, MANIFEST, STAGING_PREFIX, PublishedRevision, archive_dir
 from .atomic import fsync_dir, fsync_tree, sha256_file, symlink_atomic, write_atomic
 from .render import DOWNLOADS, downloads_for, render_html, render_pdf
 from .downloads import DICTIONARY_FILE, data_dictionary, public_frame
@@ -80,7 +80,7 @@ def public_content(report: Report) -> dict[str, bytes]:
     return content
 
 
-def archived_content(revision: Revision) -> dict[str, bytes]:
+def archived_content(revision: PublishedRevision) -> dict[str, bytes]:
     """The same, read back from a published edition."""
     content = {name: (revision.folder / name).read_bytes() for name, _ in DOWNLOADS
                if name.endswith(".csv") and (revision.folder / name).is_file()}
@@ -118,7 +118,7 @@ def build_publication(report: Report, folder: Path, public_base_url: str, manife
     folder.mkdir(parents=True, exist_ok=False)
     faults.fail_point(f"render:{report.week.name}")
     (folder / "report.html").write_text(render_html(report), encoding="utf-8")
-    pdf_base = revision_url(public_base_url, report.week.name, report.revision)
+    pdf_base = revision_url(public_base_url, report.week.name, report.revision_number)
     pdf = render_pdf(render_html(report, link_base=pdf_base, for_pdf=True), report.published)
     (folder / "report.pdf").write_bytes(pdf)
     (folder / "report.json").write_text(json.dumps(report_json(report), indent=2, ensure_ascii=False) + "\n",
@@ -143,26 +143,26 @@ def build_publication(report: Report, folder: Path, public_base_url: str, manife
 @dataclass(frozen=True)
 class StagedEdition:
     week: str
-    revision: int
+    revision_number: int
     folder: Path  # archive/.staging-<week>-r<N>-<pid>, complete with its manifest
 
     @property
     def path(self) -> str:
-        return f"{ARCHIVE}/{self.week}/r{self.revision}"
+        return f"{ARCHIVE}/{self.week}/r{self.revision_number}"
 
 
 def stage_edition(report: Report, outputs_dir: Path, public_base_url: str, manifest: dict) -> StagedEdition:
     """Build one edition in the archive's staging area; on any failure nothing of it is left behind."""
     archive = archive_dir(outputs_dir)
     archive.mkdir(parents=True, exist_ok=True)
-    staging = archive / f"{STAGING_PREFIX}{report.week.name}-r{report.revision}-{os.getpid()}"
+    staging = archive / f"{STAGING_PREFIX}{report.week.name}-r{report.revision_number}-{os.getpid()}"
     try:
         build_publication(report, staging, public_base_url, manifest)
         faults.pause_point("staged")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return StagedEdition(report.week.name, report.revision, staging)
+    return StagedEdition(report.week.name, report.revision_number, staging)
 
 
 def stage_editions(jobs: list[tuple[Report, dict]], outputs_dir: Path, public_base_url: str, workers: int = 1,
@@ -173,7 +173,7 @@ def stage_editions(jobs: list[tuple[Report, dict]], outputs_dir: Path, public_ba
         staged: list[StagedEdition] = []
         try:
             for report, manifest in jobs:
-                progress(f"Rendering {report.week.name} revision {report.revision}")
+                progress(f"Rendering {report.week.name} revision {report.revision_number}")
                 staged.append(stage_edition(report, outputs_dir, public_base_url, manifest))
         except BaseException:
             discard(staged)
@@ -188,7 +188,7 @@ def stage_editions(jobs: list[tuple[Report, dict]], outputs_dir: Path, public_ba
                    for report, manifest in jobs]
         staged = []
         for (report, _), result in zip(jobs, pending):
-            progress(f"Rendering {report.week.name} revision {report.revision} ({len(staged) + 1}/{len(jobs)})")
+            progress(f"Rendering {report.week.name} revision {report.revision_number} ({len(staged) + 1}/{len(jobs)})")
             staged.append(result.get())
         pool.close()
         pool.join()
@@ -197,7 +197,7 @@ def stage_editions(jobs: list[tuple[Report, dict]], outputs_dir: Path, public_ba
         pool.terminate()
         pool.join()
         for report, _ in jobs:  # whichever worker process made it
-            for folder in archive_dir(outputs_dir).glob(f"{STAGING_PREFIX}{report.week.name}-r{report.revision}-*"):
+            for folder in archive_dir(outputs_dir).glob(f"{STAGING_PREFIX}{report.week.name}-r{report.revision_number}-*"):
                 shutil.rmtree(folder, ignore_errors=True)
         raise
 
@@ -214,7 +214,7 @@ def switch(staged: list[StagedEdition], outputs_dir: Path, done: list[StagedEdit
     for edition in staged:
         week_archive = archive / edition.week
         week_archive.mkdir(exist_ok=True)
-        os.rename(edition.folder, week_archive / f"r{edition.revision}")  # never over an existing revision
+        os.rename(edition.folder, week_archive / f"r{edition.revision_number}")  # never over an existing revision
         fsync_dir(week_archive)
         symlink_atomic(edition.path, outputs_dir / edition.week)
         done.append(edition)

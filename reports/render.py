@@ -35,7 +35,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import revisions
+from . import changed_figures
 from .exceptions import RenderError
 from .chart import trend_chart_svg
 from .resources import package_path
@@ -210,8 +210,8 @@ def context(report: Report, link_base: str, for_pdf: bool = False) -> dict:
     revised = {(c["table"], c["row"], c["column"]) for c in report.revision_changes}
     base = report.settings.public_base_url.rstrip("/")
     declines_rows, declines_more = _first(_marked(rows(report.declines_by_jurisdiction), revised,
-                                                  revisions.DECLINES), limit("declines"))
-    charges_all = (_marked(rows(report.charges_by_jurisdiction), revised, revisions.CHARGES)
+                                                  changed_figures.DECLINES), limit("declines"))
+    charges_all = (_marked(rows(report.charges_by_jurisdiction), revised, changed_figures.CHARGES)
                    if report.summary["subsequent_charges_cumulative"] else [])
     charges_rows, charges_more = _first(charges_all, limit("charges"))
     policy_rows, policies_more = _first(rows(report.policies), limit("policies"), "jurisdiction")
@@ -221,24 +221,24 @@ def context(report: Report, link_base: str, for_pdf: bool = False) -> dict:
                       "per100k": report.summary["issued_not_determined"]}
     values = {
         "title": report.settings.title, "agency": report.settings.agency, "week": report.week,
-        "published": report.published, "revision": report.revision, "sample": report.sample,
+        "published": report.published, "revision": report.revision_number, "sample": report.sample,
         "first_published": report.first_published or report.published,
         "earlier_revisions": [{**r, "url": f"{base}/{r['path']}/"} for r in report.earlier_revisions],
         "revision_changes": report.revision_changes[:limit("revisions") or MAX_DETAIL_ROWS],
         "revision_changes_total": len(report.revision_changes), "revision_reasons": report.revision_reasons,
         "revision_downloads": report.revision_downloads,
-        "summary": report.summary, "summary_marks": _marks(revised, revisions.SUMMARY, "", SUMMARY_COLUMNS),
+        "summary": report.summary, "summary_marks": _marks(revised, changed_figures.SUMMARY, "", SUMMARY_COLUMNS),
         "issued_rows": _issued_rows(rows(report.issued_table), revised),
         "declines_rows": declines_rows, "declines_more": declines_more,
         "detail_rows": detail[:detail_limit],
         "detail_truncated": len(detail) > detail_limit,
         "charges_rows": charges_rows, "charges_more": charges_more,
-        "category_rows": _marked(rows(report.charges_by_category), revised, revisions.CATEGORIES, "category"),
+        "category_rows": _marked(rows(report.charges_by_category), revised, changed_figures.CATEGORIES, "category"),
         "policy_rows": policy_rows, "policies_more": policies_more,
         "correction_rows": corrections_shown, "corrections_more": corrections_more,
         "response_rows": rows(report.responses) if report.responses is not None else [],
         "response_fips": set(report.responses["county_fips"]) if report.responses is not None else set(),
-        "trend_rows": _marked(rows(report.trend), revised, revisions.TREND, "week_end"),
+        "trend_rows": _marked(rows(report.trend), revised, changed_figures.TREND, "week_end"),
         "jurisdiction_count": int((report.jurisdictions["fips"] != "").sum()),  # not "not determined"
         "top_n": report.settings.top_jurisdictions, "min_rate_base": report.settings.min_rate_base,
         "week_start_day": WEEKDAYS[report.settings.week_start_index].capitalize(),
@@ -285,7 +285,7 @@ def _marked(records: list[dict], revised: set, table: str, label_key: str | None
         if label_key:
             label = record[label_key].isoformat() if hasattr(record[label_key], "isoformat") else record[label_key]
         else:
-            label = revisions.jurisdiction_label(record)
+            label = changed_figures.jurisdiction_label(record)
         record["marks"] = {column: (table, str(label), column) in revised for column in record}
     return records
 
@@ -293,10 +293,10 @@ def _marked(records: list[dict], revised: set, table: str, label_key: str | None
 def _issued_rows(records: list[dict], revised: set) -> list[dict]:
     for record in records:
         if record["row_type"] == "total":  # the total row prints the summary's figures
-            record["marks"] = {printed: (revisions.SUMMARY, "", SUMMARY_COLUMNS.get(printed, "")) in revised
+            record["marks"] = {printed: (changed_figures.SUMMARY, "", SUMMARY_COLUMNS.get(printed, "")) in revised
                                for printed in ISSUED_COLUMNS}
         elif record["row_type"] in ("jurisdiction", "not_determined"):
-            record["marks"] = _marks(revised, revisions.ISSUED, revisions.jurisdiction_label(record), ISSUED_COLUMNS)
+            record["marks"] = _marks(revised, changed_figures.ISSUED, changed_figures.jurisdiction_label(record), ISSUED_COLUMNS)
         else:  # "all other jurisdictions": its members carry the marks, in jurisdictions.csv
             record["marks"] = {printed: False for printed in ISSUED_COLUMNS}
     return records

@@ -16,12 +16,13 @@ import pandas as pd
 
 from . import headlines
 from .period import Week
-from .pipeline import Dataset
+from .load import Dataset
 from .reference import Counties
 from .schema import CHARGE_STATUSES, OUTCOMES
 from .settings import Settings
 from .attribution import method_counts
 from .disclosure import WITHHELD, row_level, suppress_report
+from .frames import PUBLIC_CORRECTION_LOG_COLUMNS, PUBLIC_RESPONSE_COLUMNS
 from .validate import DAY, format_partial_date
 from .rounding import percent_text, ratio_half_up, value_half_up
 from .wording import counted
@@ -42,7 +43,7 @@ class Report:
     week: Week
     published: dt.date
     sample: bool
-    revision: int
+    revision_number: int  # 1 for a week's first edition (report.json "revision")
     settings: Settings
     summary: dict
     jurisdictions: pd.DataFrame  # every jurisdiction with a figure this week (+ not determined)
@@ -57,7 +58,7 @@ class Report:
     trend: pd.DataFrame
     caveats: list[str]
     data_notes: list[str] = field(default_factory=list)
-    # set by the publisher when this edition revises an earlier one (see revisions.py)
+    # set by the publisher when this edition revises an earlier one (see changed_figures.py)
     first_published: dt.date | None = None
     earlier_revisions: list[dict] = field(default_factory=list)  # {revision, published, path}
     revision_changes: list[dict] = field(default_factory=list)  # {table, row, column, old, new}
@@ -481,7 +482,7 @@ def _has_small_count(text: str, min_cell: int) -> bool:
 
 
 def build_report(dataset: Dataset, week: Week, settings: Settings, counties: Counties, *, sample: bool,
-                 published: dt.date, revision: int = 1) -> Report:
+                 published: dt.date, revision_number: int = 1) -> Report:
     detainers = dataset.used("detainers")
     charges = dataset.used("charges")
     policies_all = dataset.used("policies")
@@ -520,7 +521,7 @@ def build_report(dataset: Dataset, week: Week, settings: Settings, counties: Cou
     trend = trend_table(detainers, week, settings.trend_weeks)
     trend = trend.assign(caveat=headlines.trend_caveats(detainers, policies_all, trend, counties))
     report = suppress_report(Report(
-        week=week, published=published, sample=sample, revision=revision, settings=settings, summary=summary,
+        week=week, published=published, sample=sample, revision_number=revision_number, settings=settings, summary=summary,
         corrections=corrections, responses=responses,
         jurisdictions=jurisdictions, issued_table=issued_table(jurisdictions, settings),
         declines_by_jurisdiction=declines_by_jurisdiction(declines, week, counties),
@@ -536,22 +537,19 @@ def build_report(dataset: Dataset, week: Week, settings: Settings, counties: Cou
                                                 "week_over_week": headlines.week_over_week(report.trend)})
 
 
-CORRECTION_LOG_COLUMNS = ["date", "jurisdiction", "facility", "field", "what_was_wrong", "correct_value", "note",
-                          "detainers_changed"]
-
-
 def corrections_and_responses(dataset: Dataset, jurisdictions: pd.DataFrame, published: dt.date):
     """The public corrections log (every correction recorded by the publication date) and the responses
     of the jurisdictions this edition prints, newest first. No detainer or subject IDs."""
     log = getattr(dataset, "corrections", None)
     if log is None or not len(log):
-        log = pd.DataFrame(columns=CORRECTION_LOG_COLUMNS)
+        log = pd.DataFrame(columns=list(PUBLIC_CORRECTION_LOG_COLUMNS))
     else:
         log = log[(log["date"] <= pd.Timestamp(published)).fillna(True)]
-        log = log.sort_values("date", ascending=False, kind="stable")[CORRECTION_LOG_COLUMNS].reset_index(drop=True)
+        log = log.sort_values("date", ascending=False, kind="stable")[list(PUBLIC_CORRECTION_LOG_COLUMNS)]
+        log = log.reset_index(drop=True)
         log["date"] = log["date"].dt.date
     responses = getattr(dataset, "responses", None)
-    columns = ["date", "jurisdiction", "county_fips", "state", "note"]
+    columns = list(PUBLIC_RESPONSE_COLUMNS)
     if responses is None or not len(responses):
         responses = pd.DataFrame(columns=columns)
     else:
@@ -591,7 +589,7 @@ def report_json(report: Report) -> dict:
         "agency": report.settings.agency,
         "period": {"start": report.week.start.isoformat(), "end": report.week.end.isoformat()},
         "published": report.published.isoformat(),
-        "revision": report.revision,
+        "revision": report.revision_number,
         "sample": report.sample,
         "data_received": report.data_received,
         "totals": {

@@ -19,6 +19,7 @@ import pandas as pd
 import pycountry
 
 from .errors import DataNote, Problem
+from .frames import CORRECTION_DERIVED_COLUMNS
 from .ingest import SheetTable, file_fingerprint
 from .reference import Counties
 from .schema import (
@@ -702,7 +703,6 @@ def _assign_content_ids(table: SheetTable, frame: pd.DataFrame, problems: list[P
 
 # --- corrections: what each row needs depends on its Type and on which detainer field it corrects --------
 
-CORRECTION_COLUMNS = ["level", "target_field", "correct_parsed", "correct_display"]
 
 
 def correction_value(field_name: str, value, counties: Counties, date1904: bool = False,
@@ -752,7 +752,7 @@ def _check_corrections(table, frame, counties: Counties, problems, row_errors, r
     """Row-level rules of the corrections sheet (E309-E312); adds level, target field and parsed value."""
     n = len(frame)
     raw = {f: table.values.get(f, [None] * n) for f in ("detainer_id", "county_fips", "field", "correct_value", "note")}
-    columns = {c: [None] * n for c in CORRECTION_COLUMNS}
+    columns = {c: [None] * n for c in CORRECTION_DERIVED_COLUMNS}
 
     def label(field_name):
         return table.column_label(field_name) if field_name in table.columns else ""

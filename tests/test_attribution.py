@@ -14,7 +14,7 @@ import pytest
 from reports import attribution as attr
 from reports.facility_names import distinctive_words, name_keys
 from reports.facility_reference import REFERENCE_DIR, build, load_rows, reference_files
-from reports.pipeline import load_inputs
+from reports.load import load_inputs
 from reports.reference import load_counties
 from reports.schema import STATES
 

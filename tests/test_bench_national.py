@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from bench import national
-from reports.pipeline import load_inputs
+from reports.load import load_inputs
 
 ROWS = 2_000
 

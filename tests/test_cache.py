@@ -13,7 +13,7 @@ import pytest
 from ingest_helpers import FIXTURES
 from shared_data import PA_DETAINERS, needs_pa_detainers
 from reports import cache, ingest
-from reports.pipeline import load_inputs
+from reports.load import load_inputs
 from reports.settings import DEFAULTS
 
 TODAY = dt.date(2017, 3, 20)

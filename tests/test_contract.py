@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 from reports.contract import SPREADSHEET_TEMPLATES_DIR, write_blank_templates
-from reports.pipeline import load_inputs
+from reports.load import load_inputs
 from reports.schema import KINDS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / SPREADSHEET_TEMPLATES_DIR

@@ -13,8 +13,10 @@ import openpyxl
 import pandas as pd
 
 from ingest_helpers import day, problem_keys, reconciliation, row_at, used_by_id
-from reports.join import PUBLIC_CORRECTION_COLUMNS, RESPONSE_COLUMNS, UNDETERMINED
-from reports.pipeline import load_inputs, write_staff_reports
+from reports.frames import CORRECTION_SUMMARY_COLUMNS, RESPONSE_COLUMNS
+from reports.jurisdiction import UNDETERMINED
+from reports.load import load_inputs
+from reports.staff_reports import write_staff_reports
 
 D = dt.date
 HEADER = ["Date", "Type", "Detainer ID", "County FIPS", "Jurisdiction", "Facility", "Field", "Correct Value",
@@ -139,7 +141,7 @@ def test_correction_log_keeps_the_original_values(tmp_path):
 def test_public_corrections_log_and_responses(tmp_path):
     dataset = load_scenario(tmp_path)
     public = dataset.corrections
-    assert list(public.columns) == PUBLIC_CORRECTION_COLUMNS
+    assert list(public.columns) == list(CORRECTION_SUMMARY_COLUMNS)
     got = [tuple(r) for r in public.itertuples(index=False)]
     assert got == [
         (day("2017-03-22"), "detainer", "Travis County, TX", "48453", "Travis County", "TX", "", "Outcome",
@@ -155,7 +157,7 @@ def test_public_corrections_log_and_responses(tmp_path):
     ]
     # (the outcome dates of pending detainers are blank and left out of the ranges)
     responses = dataset.responses
-    assert list(responses.columns) == RESPONSE_COLUMNS
+    assert list(responses.columns) == list(RESPONSE_COLUMNS)
     assert [tuple(r) for r in responses.itertuples(index=False)] == [
         (day("2017-03-25"), "Franklin County, PA", "42055", "Franklin County", "PA", PA_RESPONSE, REF.format(5)),
     ]
@@ -190,8 +192,8 @@ def test_no_corrections_sheet_gives_empty_frames_and_no_staff_log(tmp_path):
     write_detainers(inputs)
     dataset = load_inputs(inputs)
     assert dataset.problems == []
-    assert dataset.corrections.empty and list(dataset.corrections.columns) == PUBLIC_CORRECTION_COLUMNS
-    assert dataset.responses.empty and list(dataset.responses.columns) == RESPONSE_COLUMNS
+    assert dataset.corrections.empty and list(dataset.corrections.columns) == list(CORRECTION_SUMMARY_COLUMNS)
+    assert dataset.responses.empty and list(dataset.responses.columns) == list(RESPONSE_COLUMNS)
     assert dataset.correction_log.empty
     assert set(dataset.detainers["corrections"]) == {""}
     staff = tmp_path / "staff"
@@ -435,3 +437,28 @@ def test_a_column_the_sheet_lacks_is_one_problem_not_one_per_row(tmp_path):
                                            "3 rows (2, 4, 5) need it)")
     status = {r: row_at(dataset.correction_rows, "responses.csv", r).row_status for r in range(2, 6)}
     assert status == {2: "error", 3: "used", 4: "error", 5: "error"}
+
+
+def test_applying_corrections_never_changes_the_callers_frames(tmp_path, monkeypatch):
+    """Both stages of the corrections engine return new frames; what they were given is left as it was."""
+    from reports import corrections, load
+
+    seen = []
+
+    def unchanged_after(stage):
+        def wrapper(detainers, corrections_rows, *args, **kwargs):
+            before = detainers.copy(), corrections_rows.copy()
+            result = stage(detainers, corrections_rows, *args, **kwargs)
+            pd.testing.assert_frame_equal(detainers, before[0])
+            pd.testing.assert_frame_equal(corrections_rows, before[1])
+            assert result.detainers is not detainers
+            seen.append(stage.__name__)
+            return result
+        return wrapper
+
+    for name in ("apply_detainer_corrections", "apply_county_corrections"):
+        monkeypatch.setattr(load, name, unchanged_after(getattr(corrections, name)))
+    detainer_row = [D(2017, 3, 26), "Correction", "D-4", None, None, None, "County FIPS", "19137", None, None]
+    dataset = load_scenario(tmp_path, CORRECTIONS + [detainer_row])
+    assert seen == ["apply_detainer_corrections", "apply_county_corrections"]
+    assert dataset.used("detainers").set_index("detainer_id").loc["D-4", "county_fips"] == "19137"

@@ -12,7 +12,7 @@ import pytest
 
 from reports.disclosure import WITHHELD, suppress_report
 from reports.period import week_containing
-from reports.pipeline import load_inputs
+from reports.load import load_inputs
 from reports.publish import download_tables
 from reports.reference import load_counties
 from reports.settings import DEFAULTS

@@ -188,7 +188,7 @@ def _two_week_inputs(folder: Path) -> None:
 
 
 def test_default_is_latest_complete_week_with_a_frozen_clock(tmp_path):
-    from reports.job import run_job
+    from reports.run import run_job
     from reports.options import RunOptions
 
     _two_week_inputs(tmp_path / "inputs")

@@ -5,7 +5,7 @@ import io
 import zipfile
 from pathlib import Path
 
-from reports.pipeline import load_inputs
+from reports.load import load_inputs
 
 GOOD_CSV = "Detainer ID,Facility,State,Date Issued,Outcome\nA1,Travis County Jail,TX,2017-02-01,declined\n"
 

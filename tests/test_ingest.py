@@ -1,4 +1,4 @@
-"""Ingest: every fixture case loaded with ``reports.pipeline.load_inputs``.
+"""Ingest: every fixture case loaded with ``reports.load.load_inputs``.
 
 Expected values come from the fixture content documented in tests/make_fixtures.py
 (or, for the FOIA extract, are computed from the CSV with the csv module), never from a
@@ -27,8 +27,8 @@ from ingest_helpers import (
 )
 from reports import ingest, validate
 from shared_data import PA_DETAINERS
-from reports.join import UNDETERMINED
-from reports.pipeline import load_inputs
+from reports.jurisdiction import UNDETERMINED
+from reports.load import load_inputs
 from reports.reference import load_counties
 from reports.schema import STATES
 

@@ -150,7 +150,7 @@ def test_check_never_modifies_staff_files(tmp_path, project_outputs_guard):
     for row in recon:
         assert int(row["rows_read"]) == int(row["used"]) + int(row["excluded"]), row
     # running the library directly does not write either
-    from reports.pipeline import load_inputs
+    from reports.load import load_inputs
 
     load_inputs(inputs)
     assert snapshot(inputs) == before

@@ -13,9 +13,9 @@ import pytest
 
 from ingest_helpers import problem_keys, used_by_id
 from reports import ingest
-from reports.job import run_job
+from reports.run import run_job
 from reports.options import RunOptions
-from reports.pipeline import load_inputs
+from reports.load import load_inputs
 from reports.settings import load_settings
 
 HEADER = ["Detainer ID", "Facility", "State", "County FIPS", "Date Issued", "Outcome", "Outcome Date"]

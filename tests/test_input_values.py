@@ -10,7 +10,7 @@ import pytest
 
 from ingest_helpers import day, problem_keys, reconciliation, row_at, used_by_id
 from reports import validate
-from reports.pipeline import load_inputs
+from reports.load import load_inputs
 from reports.settings import SettingsError, load_settings
 
 

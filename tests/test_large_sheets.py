@@ -10,7 +10,7 @@ import pytest
 
 from ingest_helpers import FIXTURES
 from reports import ingest, xlsx
-from reports.pipeline import load_inputs
+from reports.load import load_inputs
 
 TODAY = dt.date(2026, 11, 30)
 WORKBOOK_CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and any(p.rglob("*.xlsx")))

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from ingest_helpers import FIXTURES, run_check
-from reports.pipeline import load_inputs
+from reports.load import load_inputs
 from shared_data import PA_DETAINERS, needs_pa_detainers
 
 pytestmark = needs_pa_detainers

@@ -18,10 +18,11 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from reports import faults, job, publish
+from reports import faults, publish
+from reports import run as run_module
 from reports.exceptions import (EXIT_ENVIRONMENT, EXIT_SIGTERM, ClockError, EnvironmentProblem, PublicTreeError,
                                 RenderError, UsageError)
-from reports.job import run_job
+from reports.run import run_job
 from reports.options import RunOptions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,7 +166,7 @@ def test_a_render_failure_on_a_later_week_publishes_no_week(tmp_path, monkeypatc
         return real(html, published)
 
     monkeypatch.setattr(publish, "render_pdf", fail_on_second)
-    monkeypatch.setattr(job, "RENDER_WORKERS", 1)  # in this process, where the failure is patched in
+    monkeypatch.setattr(run_module, "RENDER_WORKERS", 1)  # in this process, where the failure is patched in
     with pytest.raises(RenderError):
         run_job(options(base, all_weeks=True))
     outputs = base / "out"
@@ -178,7 +179,7 @@ def test_a_render_failure_on_a_later_week_publishes_no_week(tmp_path, monkeypatc
 
 def test_a_render_failure_in_a_worker_process_publishes_no_week(tmp_path, monkeypatch):
     base = make_base(tmp_path)
-    monkeypatch.setattr(job, "RENDER_WORKERS", 2)
+    monkeypatch.setattr(run_module, "RENDER_WORKERS", 2)
     monkeypatch.setenv(faults.FAIL_VARIABLE, "render:2017-02-10")
     with pytest.raises(RenderError, match="failure injected at render:2017-02-10"):
         run_job(options(base, all_weeks=True))
@@ -263,7 +264,7 @@ def test_the_cli_turns_environment_failures_into_exit_6_without_a_traceback(tmp_
     def read_only(*args, **kwargs):
         raise OSError(errno.EROFS, "Read-only file system", str(base / "out"))
 
-    monkeypatch.setattr(job, "reconcile", read_only)
+    monkeypatch.setattr(run_module, "reconcile", read_only)
     assert cli.run(options(base, week=dt.date(2017, 2, 1))) == EXIT_ENVIRONMENT
     err = capsys.readouterr().err
     assert err.startswith(f"error: Read-only file system: {base / 'out'}") and "Traceback" not in err
@@ -395,7 +396,7 @@ def test_an_index_that_cannot_be_written_never_reads_as_nothing_published(tmp_pa
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(base / "out" / "index.html"))
 
-    monkeypatch.setattr(job, "write_index_and_feed", full)
+    monkeypatch.setattr(run_module, "write_index_and_feed", full)
     with pytest.raises(EnvironmentProblem) as caught:
         run_job(options(base, week=dt.date(2017, 2, 1)))
     assert "could not update the index and feed" in str(caught.value)
@@ -415,11 +416,11 @@ def test_a_line_break_in_a_file_name_stays_on_one_log_line(tmp_path, capsys):
 
 def test_a_plain_run_after_all_is_a_no_op_and_a_new_week_is_not(tmp_path, monkeypatch):
     base = make_base(tmp_path)
-    monkeypatch.setattr(job, "RENDER_WORKERS", 1)
+    monkeypatch.setattr(run_module, "RENDER_WORKERS", 1)
     assert run_job(options(base, all_weeks=True)).exit_code == 0
     loads = []
-    real = job.load_inputs
-    monkeypatch.setattr(job, "load_inputs", lambda *a, **k: loads.append(1) or real(*a, **k))
+    real = run_module.load_inputs
+    monkeypatch.setattr(run_module, "load_inputs", lambda *a, **k: loads.append(1) or real(*a, **k))
     for again in (options(base), options(base, week=dt.date(2017, 2, 8)), options(base, all_weeks=True)):
         result = run_job(again)
         assert result.exit_code == 0 and result.summary.startswith("Nothing changed since the last run")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from reports.exceptions import EXIT_BUSY
-from reports.job import run_job
+from reports.run import run_job
 from reports.options import RunOptions
 from reports.archive import run_lock
 

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from reports.job import run_job
+from reports.run import run_job
 from reports.options import RunOptions
 
 WEEK_START, WEEK_END = dt.date(2017, 1, 28), dt.date(2017, 2, 3)  # DDOR issue 1
@@ -317,7 +317,7 @@ def test_pdf_is_tagged_for_accessibility_and_titled(published):
 @pytest.mark.slow
 def test_report_pdf_bytes_are_reproducible(published, tmp_path):
     """The same inputs, settings and date give the same PDF, byte for byte."""
-    from reports.pipeline import load_inputs
+    from reports.load import load_inputs
     from reports.reference import load_counties
     from reports.render import render_html, render_pdf
     from reports.settings import DEFAULTS

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from national_week import NOW, WEEK_END, write_national_week
 from pdf_checks import glyphs_outside_margins
-from reports.job import run_job
+from reports.run import run_job
 from reports.options import RunOptions
 
 pytestmark = pytest.mark.slow

@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from pdf_checks import captions, glyphs_outside_margins, page_lines
-from reports.job import run_job
+from reports.run import run_job
 from reports.options import RunOptions
 from test_report import CHARGES, WEEK_END, _detainer_rows, _in, _outcome, published  # noqa: F401 (fixture)
 

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from reports import cli, revisions
-from reports.job import run_job
+from reports import changed_figures, cli
+from reports.run import run_job
 from reports.options import RunOptions
 from reports.settings import SettingsError, load_settings
 
@@ -106,10 +106,10 @@ def test_not_determined_row_is_always_in_report_json_and_its_arrival_is_not_a_re
     assert result.exit_code == 0, result.summary
     data = json.loads((base / "out" / "2017-02-03" / "report.json").read_text())
     undetermined = [j for j in data["jurisdictions"] if j["fips"] is None]
-    assert undetermined == [revisions.UNDETERMINED_ZEROS]  # every detainer has a county: zeros, not absent
+    assert undetermined == [changed_figures.UNDETERMINED_ZEROS]  # every detainer has a county: zeros, not absent
     assert data["totals"]["issued_not_determined"] == 0
     older = {**data, "jurisdictions": [j for j in data["jurisdictions"] if j["fips"] is not None]}
-    assert revisions.diff(older, data) == []
+    assert changed_figures.diff(older, data) == []
 
 
 def test_the_example_base_url_is_warned_about_on_a_real_data_run(tmp_path, capsys):

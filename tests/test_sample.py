@@ -1,7 +1,7 @@
 """The bundled sample data is what reports/sample.py makes: seeded, byte for byte."""
 from __future__ import annotations
 
-from reports.pipeline import load_inputs
+from reports.load import load_inputs
 from reports.sample import SAMPLE_DIR, write_sample
 
 

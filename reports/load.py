@@ -1,7 +1,7 @@
-"""Runs the stages on a folder of staff files and returns everything later stages need.
+"""Loads a folder of staff files into a ``Dataset``: read, check, join, attribute, correct.
 
-``load_inputs`` is pure with respect to the inputs folder: it reads, never writes.
-``write_staff_reports`` writes the staff-only reports (never under the public outputs).
+``load_inputs`` is pure with respect to the inputs folder: it reads, never writes. The staff reports
+made from a Dataset are written by ``reports.staff_reports``.
 """
 from __future__ import annotations
 
@@ -13,11 +13,14 @@ from pathlib import Path
 import pandas as pd
 
 from . import attribution, ingest, join, redaction, validate
-from .atomic import replace_with, sha256_file
+from .atomic import sha256_file
 from .cache import FileResult, InputCache, SheetMeta
+from .corrections import apply_county_corrections, apply_detainer_corrections, correction_tables
 from .errors import ERROR, WARNING, DataNote, Problem
+from .frames import (CORRECTION_SUMMARY_COLUMNS, DETAINER_COLUMNS, LINKED_CHARGE_COLUMNS, RESPONSE_COLUMNS,
+                     ROW_STATUS, ROW_STATUS_COLUMNS, STAFF_CORRECTION_LOG_COLUMNS, read_columns,
+                     require_columns)
 from .reference import Counties, load_counties
-from .safetext import write_csv
 from .schema import KINDS, layouts_with_aliases
 from .settings import DEFAULTS, Settings
 from .wording import counted
@@ -25,14 +28,14 @@ from .wording import counted
 RECORD_KINDS = ("detainers", "charges", "facilities", "policies", "corrections")
 
 
-def _empty(columns: list[str]) -> pd.DataFrame:
+def _empty(columns) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
 @dataclass
 class Dataset:
-    detainers: pd.DataFrame  # every detainer row read, with row_status; see ``used``
-    charges: pd.DataFrame
+    detainers: pd.DataFrame  # every detainer row read, with row_status; see ``used`` (frames.DETAINER_COLUMNS)
+    charges: pd.DataFrame  # frames.LINKED_CHARGE_COLUMNS
     facilities: pd.DataFrame
     policies: pd.DataFrame
     problems: list[Problem]
@@ -43,14 +46,15 @@ class Dataset:
     data_notes: list[DataNote] = field(default_factory=list)  # what each source can and cannot tell
     files: list[str] = field(default_factory=list)
     # Corrections sheets. correction_rows: every row read, with row_status (staff only: has detainer IDs).
-    # corrections: one row per correction used, public-safe (join.PUBLIC_CORRECTION_COLUMNS).
-    # responses: one row per jurisdiction response used, public-safe (join.RESPONSE_COLUMNS).
+    # corrections: one row per correction used, no detainer IDs (CORRECTION_SUMMARY_COLUMNS; its reference names
+    # the staff file: tables publishes PUBLIC_CORRECTION_LOG_COLUMNS of it).
+    # responses: one row per jurisdiction response used, no detainer IDs (RESPONSE_COLUMNS).
     # correction_log: one row per detainer field a correction set, old and new value (staff only:
-    # join.CORRECTION_LOG_COLUMNS). Corrected detainers name their corrections in detainers["corrections"].
-    correction_rows: pd.DataFrame = field(default_factory=lambda: _empty(["row_status"]))
-    corrections: pd.DataFrame = field(default_factory=lambda: _empty(join.PUBLIC_CORRECTION_COLUMNS))
-    responses: pd.DataFrame = field(default_factory=lambda: _empty(join.RESPONSE_COLUMNS))
-    correction_log: pd.DataFrame = field(default_factory=lambda: _empty(join.CORRECTION_LOG_COLUMNS))
+    # STAFF_CORRECTION_LOG_COLUMNS). Corrected detainers name their corrections in detainers["corrections"].
+    correction_rows: pd.DataFrame = field(default_factory=lambda: _empty([ROW_STATUS]))
+    corrections: pd.DataFrame = field(default_factory=lambda: _empty(CORRECTION_SUMMARY_COLUMNS))
+    responses: pd.DataFrame = field(default_factory=lambda: _empty(RESPONSE_COLUMNS))
+    correction_log: pd.DataFrame = field(default_factory=lambda: _empty(STAFF_CORRECTION_LOG_COLUMNS))
     # each distinct Outcome, Criminality and Citizenship text read, its rows and what it was counted as (staff)
     value_mapping: pd.DataFrame = field(default_factory=lambda: _empty(validate.VALUE_MAPPING_COLUMNS))
 
@@ -118,19 +122,27 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
         return table.column_label(field_name) if field_name in table.columns else ""
 
     frames = {kind: join.combine(sheets, kind) for kind in RECORD_KINDS}
+    for kind, frame in frames.items():
+        require_columns(frame, read_columns(kind), f"the combined {kind} frame")
     frames, redacted = redaction.redact_published_text(frames, label)
     problems += redacted
     changes = join.resolve_duplicates(frames["detainers"], problems, label)
     staff_map, frames["facilities"] = attribution.staff_facilities(frames["facilities"], problems, label)
     before_corrections, facilities = attribution.assign_jurisdictions(frames["detainers"], staff_map, counties)
-    applied = join.apply_detainer_corrections(frames["detainers"], frames["corrections"],
-                                              before_corrections["county_fips"], counties, problems, label)
+    by_detainer = apply_detainer_corrections(frames["detainers"], frames["corrections"],
+                                             before_corrections["county_fips"], counties, label)
+    problems += by_detainer.problems
+    frames["corrections"] = by_detainer.corrections
     # corrections may change a facility or a state: only those facilities are attributed again
-    detainers, _ = attribution.assign_jurisdictions(frames["detainers"], staff_map, counties, known=facilities)
-    join.apply_county_corrections(detainers, frames["corrections"], applied, counties, problems, label)
-    corrections, responses, correction_log = join.correction_tables(frames["corrections"], detainers, applied,
-                                                                     counties)
+    attributed, _ = attribution.assign_jurisdictions(by_detainer.detainers, staff_map, counties, known=facilities)
+    by_county = apply_county_corrections(attributed, frames["corrections"], by_detainer.applied, counties, label)
+    problems += by_county.problems
+    detainers = by_county.detainers
+    public_corrections, responses, correction_log = correction_tables(
+        frames["corrections"], detainers, by_county.applied, counties)
     charges = join.link_charges(frames["charges"], detainers, problems, label)
+    require_columns(detainers, DETAINER_COLUMNS, "the detainers frame after corrections")
+    require_columns(charges, LINKED_CHARGE_COLUMNS, "the charges frame after linking")
     review = attribution.attribution_review(detainers, counties)
     unattributed = review[review["Method"] == attribution.NONE]
     if len(unattributed):
@@ -145,9 +157,8 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
     frames_out = {"detainers": detainers, "charges": charges,
                   "facilities": frames["facilities"], "policies": frames["policies"]}
     status = pd.concat(
-        [f[["source_file", "source_sheet", "source_row", "row_status"]]
-         for f in (*frames_out.values(), frames["corrections"])]
-        + [pd.DataFrame(excluded_rows, columns=["source_file", "source_sheet", "source_row", "row_status"])],
+        [f[list(ROW_STATUS_COLUMNS)] for f in (*frames_out.values(), frames["corrections"])]
+        + [pd.DataFrame(excluded_rows, columns=list(ROW_STATUS_COLUMNS))],
         ignore_index=True)
     reconciliation = reconcile(pd.DataFrame(sheet_rows, columns=["file", "sheet", "kind", "layout"]), status)
     # in the order staff read their files: by file, sheet, row and column (file-level problems first)
@@ -155,7 +166,7 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
     return Dataset(**frames_out, problems=problems, reconciliation=reconciliation, row_status=status,
                    changes=changes, attribution=review, data_notes=data_notes,
                    files=[p.relative_to(inputs_dir).as_posix() for p in paths],
-                   correction_rows=frames["corrections"], corrections=corrections, responses=responses,
+                   correction_rows=frames["corrections"], corrections=public_corrections, responses=responses,
                    correction_log=correction_log, value_mapping=value_mapping(sheets))
 
 
@@ -249,137 +260,3 @@ def reconcile(sheets: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
 def _reason_group(status: str) -> str:
     """'repeat of row 7' and 'repeat of row 9' count as one reason; other statuses are their own."""
     return "repeat of an earlier row" if status.startswith("repeat of row") else status
-
-
-def write_staff_reports(dataset: Dataset, staff_dir: Path, now: dt.datetime) -> list[Path]:
-    """Staff-only files: problems, reconciliation, change log, facility attribution. Never public."""
-    staff_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    problems = pd.DataFrame([p.as_row() for p in dataset.problems],
-                            columns=["severity", "code", "title", "file", "sheet", "row", "column", "value",
-                                     "message", "help"])
-    problems["row"] = problems["row"].astype("Int64")  # "12", not "12.0", when some problems have no row
-    def csv_writer(frame):
-        return lambda path: write_csv(frame, path, bom=True)
-
-    outputs = [("problems.csv", csv_writer(problems)), ("reconciliation.csv", csv_writer(dataset.reconciliation)),
-               ("changes.csv", csv_writer(dataset.changes)),
-               ("value-mapping.csv", csv_writer(dataset.value_mapping)),
-               ("facility-attribution.xlsx", lambda path: write_attribution_workbook(dataset.attribution, path)),
-               ("check-report.txt", lambda path: path.write_text(format_check_report(dataset, now), encoding="utf-8"))]
-    # The log of corrections applied names detainers, so it is staff only. Written when the inputs hold a
-    # corrections sheet; otherwise a log left by an earlier run is removed, so it never describes old inputs.
-    corrections_log = staff_dir / "corrections-applied.csv"
-    if len(dataset.correction_rows) or len(dataset.correction_log):
-        outputs.insert(3, ("corrections-applied.csv", csv_writer(dataset.correction_log)))
-    elif corrections_log.exists():
-        corrections_log.unlink()
-    for name, write in outputs:
-        # a --check running beside a publication never leaves staff a file half of one run and half of the other
-        written.append(replace_with(staff_dir / name, write))
-    return written
-
-
-def write_attribution_workbook(review: pd.DataFrame, path: Path) -> None:
-    """facility-attribution.xlsx: every facility, weakest attribution first; the first four columns are
-    laid out as a facilities sheet, so staff copy rows into one to confirm or override a county."""
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
-    sheet = workbook.add_worksheet("Facility attribution")
-    bold = workbook.add_format({"bold": True})
-    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
-    text = workbook.add_format({"num_format": "@", "valign": "top"})
-    sheet.write(0, 0, "Every facility in the inputs, the county its detainers were attributed to, how, and why. "
-                "Weakest methods and facilities without a county come first. To confirm or override a county, "
-                "copy the row's first four columns (Facility, Facility Code, State, County FIPS) into a "
-                "facilities sheet in inputs/ and correct the County FIPS: staff sheets always win.", bold)
-    for col, name in enumerate(review.columns):
-        sheet.write(2, col, name, bold)
-    for r, row in enumerate(review.itertuples(index=False), start=3):
-        for col, value in enumerate(row):
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                sheet.write_number(r, col, value)
-            else:
-                sheet.write_string(r, col, "" if value is None else str(value),
-                                   wrap if review.columns[col] == "Evidence" else text)
-    widths = {"Facility": 38, "Facility Code": 13, "State": 7, "County FIPS": 11, "County": 26, "Method": 17,
-              "Evidence": 70, "City": 16, "Detainers": 10, "Detainers by method": 30}
-    for col, name in enumerate(review.columns):
-        sheet.set_column(col, col, widths.get(name, 14))
-    sheet.freeze_panes(3, 1)
-    sheet.autofilter(2, 0, 2 + len(review), len(review.columns) - 1)
-    workbook.close()
-
-
-def format_check_report(dataset: Dataset, now: dt.datetime) -> str:
-    lines = [f"Input check, {now:%Y-%m-%d %H:%M}", ""]
-    lines.append("Reconciliation (rows read = used + excluded):")
-    lines += format_reconciliation(dataset.reconciliation)
-    lines.append("")
-    if len(dataset.value_mapping):
-        lines.append("How values were counted (each distinct text, its rows, what it was counted as):")
-        lines += format_value_mapping(dataset.value_mapping)
-        lines.append("")
-    lines += format_attribution(dataset)
-    lines.append("")
-    errors, warnings = dataset.errors, dataset.warnings
-    lines.append(f"{len(errors)} error(s), {len(warnings)} warning(s).")
-    lines += [p.line() for p in errors + warnings]
-    if len(dataset.correction_rows):
-        changed = dataset.correction_log.loc[dataset.correction_log["changed"].astype(bool), "detainer_id"].nunique()
-        lines += ["", f"Corrections: {len(dataset.corrections)} correction(s) applied, changing {changed:,} "
-                      f"detainer(s); {len(dataset.responses)} jurisdiction response(s). Details: "
-                      "corrections-applied.csv."]
-    if dataset.notes:
-        lines += ["", "Data notes:"] + [f"- {n}" for n in dataset.notes]
-    return "\n".join(lines) + "\n"
-
-
-def format_attribution(dataset: Dataset) -> list[str]:
-    """One line per attribution method with its detainers, and the share attributed to a county."""
-    detainers = dataset.used("detainers")
-    if detainers.empty:
-        return ["Jurisdictions: no detainers to attribute."]
-    counts = attribution.method_counts(detainers)
-    attributed = len(detainers) - counts[attribution.NONE]
-    share = 100 * attributed / len(detainers)
-    shown = ">99.9" if 99.95 <= share < 100 else "<0.1" if 0 < share < 0.05 else f"{share:.1f}"
-    lines = [f"Jurisdictions: {attributed:,} of {len(detainers):,} detainers ({shown}%) attributed to a county. "
-             "By method (see facility-attribution.xlsx):"]
-    width = max(len(m) for m in counts)
-    for method, n in counts.items():
-        lines.append(f"  {method:<{width}}  {n:>9,}  {attribution.METHOD_DESCRIPTIONS[method]}")
-    return lines
-
-
-def format_reconciliation(reconciliation: pd.DataFrame) -> list[str]:
-    lines = []
-    for r in reconciliation.itertuples(index=False):
-        where = r.file + (f" [{r.sheet}]" if r.sheet else "")
-        if not r.kind:
-            lines.append(f"  {where}: {r.layout}: {r.rows_read:,} non-blank row(s), none used")
-            continue
-        reasons = f" ({r.excluded_reasons})" if r.excluded_reasons else ""
-        lines.append(f"  {where}: {r.kind}, {r.layout}: {r.rows_read:,} read, {r.used:,} used, "
-                     f"{r.excluded:,} excluded{reasons}")
-    return lines
-
-
-def format_value_mapping(mapping: pd.DataFrame, countries_in_full: bool = True) -> list[str]:
-    """The counted-as table: Outcome and Criminality in full; Citizenship in full, or (for the terminal)
-    only its texts that were not recognised, with a count of the others."""
-    lines = []
-    for (kind, column), group in mapping.groupby(["kind", "column"], sort=False):
-        lines.append(f"  {kind}, {column}:")
-        shown = group
-        if column == "Citizenship" and not countries_in_full:
-            shown = group[group["counted_as"].str.startswith("unknown")]
-            rest = group.drop(shown.index)
-            if len(rest):
-                lines.append(f"    {len(rest):,} texts counted as {rest['counted_as'].nunique():,} countries "
-                             f"({int(rest['rows'].sum()):,} rows): see value-mapping.csv")
-        width = max((len(v) for v in shown["value"]), default=0)
-        for r in shown.itertuples(index=False):
-            lines.append(f"    {r.value:<{width}}  {r.rows:>9,}  -> {r.counted_as}")
-    return lines

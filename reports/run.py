@@ -1,4 +1,5 @@
-"""One run of the weekly job: lock, check inputs, choose weeks, publish new weeks and revisions.
+"""Orchestrates one run of the weekly job: folders and their guards, lock, fingerprint, check inputs, choose weeks,
+publish new weeks and revisions.
 
 No printing here: the CLI turns the returned ``JobResult`` into messages and an exit code.
 """
@@ -19,9 +20,9 @@ from typing import Callable
 
 import pandas as pd
 
-from . import faults, ingest, revisions
+from . import changed_figures, faults, ingest
 from .archive import (TreeReport, archived_weeks, current_is_sample, next_revision_number, reconcile,
-                      retire_sample_editions, revisions as week_revisions, run_lock)
+                      published_revisions, retire_sample_editions, run_lock)
 from .atomic import sha256_file, write_atomic
 from .catalogue import write_index_and_feed
 from .errors import Problem
@@ -29,7 +30,8 @@ from .exceptions import (EXIT_INPUT_ERRORS, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, 
                          Interrupted, ReportsError, UsageError)
 from .options import RunOptions
 from .period import Week, latest_complete_week, week_containing, weeks_with_data
-from .pipeline import Dataset, load_inputs, write_staff_reports
+from .load import Dataset, load_inputs
+from .staff_reports import write_staff_reports
 from .publish import (StagedEdition, archived_content, discard, download_changes, public_content, stage_editions,
                       switch)
 from .reference import load_counties
@@ -141,21 +143,27 @@ def _last_state(staff: Path) -> dict | None:
 
 
 def check_folders(options: RunOptions) -> None:
-    """Guards of the public tree, for every caller of the library: staff files and raw inputs never inside the
-    published outputs, and nothing written inside the inputs (the next run would read it as staff files)."""
+    """Guards of the public tree, for every caller of the library (``run_job`` calls it first): staff files, the
+    cache, raw inputs and the settings file never inside the published outputs, and the outputs never inside a
+    staff-only folder; nothing written inside the inputs (the next run would read it as staff files)."""
     if not options.inputs.is_dir():
         raise UsageError(f"inputs folder {options.inputs} does not exist")
-    folders = {name: getattr(options, attr).resolve() for name, attr in
-               (("inputs", "inputs"), ("outputs", "outputs"), ("staff", "staff"), ("cache", "cache_dir"))}
+    places = {name: getattr(options, attr).resolve() for name, attr in
+              (("inputs", "inputs"), ("outputs", "outputs"), ("staff", "staff"), ("cache", "cache_dir"),
+               ("settings", "settings"))}
     for inner, outer, why in (
             ("staff", "outputs", "staff reports must never be published"),
             ("cache", "outputs", "the cache holds detainer rows and must never be published"),
             ("inputs", "outputs", "raw staff files must never be published"),
+            ("settings", "outputs", "the settings file must never be published"),
             ("outputs", "inputs", "the next run would read the published files as staff inputs"),
+            ("outputs", "staff", "published files and staff files must stay apart"),
+            ("outputs", "cache", "the cache is pruned: published files would be deleted"),
             ("staff", "inputs", "the next run would read the staff reports as staff inputs"),
             ("cache", "inputs", "the next run would read the cache as staff inputs")):
-        if folders[inner].is_relative_to(folders[outer]):
-            raise UsageError(f"the {inner} folder {folders[inner]} is inside the {outer} folder {folders[outer]}; "
+        if places[inner].is_relative_to(places[outer]):
+            kind = "file" if inner == "settings" else "folder"
+            raise UsageError(f"the {inner} {kind} {places[inner]} is inside the {outer} folder {places[outer]}; "
                              f"{why}")
 
 
@@ -189,10 +197,10 @@ def _environment_problem(exc: OSError) -> EnvironmentProblem:
 def run_job(options: RunOptions, progress: Callable[[str], None] = lambda message: None) -> JobResult:
     """One run. Raises a ReportsError (with its exit code) when the run cannot go on; input problems are
     returned in the result (exit 1), never raised."""
+    check_folders(options)
     settings = load_settings(options.settings)
     # "today" and the publication date are the configured time zone's, not UTC's
     options = dataclasses.replace(options, now=settings.local(options.now))
-    check_folders(options)
     try:
         with _signals_stop_cleanly():
             if options.check:
@@ -256,7 +264,7 @@ def _publish(options: RunOptions, settings: Settings, progress, tree: TreeReport
     for number, week in enumerate(weeks, start=1):
         progress(f"Week {week.name} ({number}/{len(weeks)})")
         report = build_report(dataset, week, settings, counties, sample=sample, published=options.now.date())
-        earlier = week_revisions(outputs, week.name)
+        earlier = published_revisions(outputs, week.name)
         _check_clock(options.now, week, earlier)
         if earlier:
             previous = archived_content(earlier[-1])
@@ -265,7 +273,7 @@ def _publish(options: RunOptions, settings: Settings, progress, tree: TreeReport
                 unchanged.append(week.name)
                 continue
             mark_revision(report, earlier, earlier[-1].report_json(), previous, current, dataset)
-        report.revision = next_revision_number(outputs, week.name)
+        report.revision_number = next_revision_number(outputs, week.name)
         editions.append(report)
     switched = _stage_and_switch(editions, options, settings, fingerprint, sample, progress)
     _write_catalogue(outputs, settings, switched)
@@ -288,7 +296,7 @@ def _publish(options: RunOptions, settings: Settings, progress, tree: TreeReport
 
 
 def _edition_names(editions: list[StagedEdition], limit: int = 4) -> str:
-    names = ", ".join(f"{e.week} r{e.revision}" for e in editions[:limit])
+    names = ", ".join(f"{e.week} r{e.revision_number}" for e in editions[:limit])
     return names + (" …" if len(editions) > limit else "")
 
 
@@ -310,7 +318,7 @@ def _stage_and_switch(editions: list[Report], options: RunOptions, settings: Set
     disk, a signal), the error names exactly the editions already published."""
     staged: list[StagedEdition] = []
     switched: list[StagedEdition] = []
-    jobs = [(report, {"week": report.week.name, "revision": report.revision, "published": options.now.isoformat(),
+    jobs = [(report, {"week": report.week.name, "revision": report.revision_number, "published": options.now.isoformat(),
                       "sample": sample, "inputs_sha256": sorted(set(fingerprint["inputs"].values())),
                       "settings_sha256": fingerprint["settings"], "software_sha256": fingerprint["code"]})
             for report in editions]
@@ -348,7 +356,7 @@ def mark_revision(report: Report, earlier, previous: dict, previous_content: dic
     """Make the report a revision of the week's newest edition: what changed, and why where staff said why."""
     report.first_published = dt.date.fromisoformat(previous.get("first_published", previous["published"])[:10])
     report.earlier_revisions = [{"revision": r.number, "published": r.published, "path": r.path} for r in earlier]
-    report.revision_changes = [c.as_dict() for c in revisions.diff(previous, report_json(report))]
+    report.revision_changes = [c.as_dict() for c in changed_figures.diff(previous, report_json(report))]
     report.revision_downloads = download_changes(previous_content, current_content)
     report.revision_reasons = revision_reasons(report, dataset)
     if earlier[-1].manifest.get("software_sha256") != code_fingerprint():

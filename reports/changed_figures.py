@@ -1,4 +1,4 @@
-"""Revisions: which printed figures changed between two editions of the same week.
+"""Which printed figures changed between two editions of the same week (the Revisions section of a revision).
 
 A figure is addressed as (table, row, column), with the same labels the report prints,
 so the revisions section can list it and the table cell can carry an [r] mark.
