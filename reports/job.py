@@ -20,7 +20,7 @@ from typing import Callable
 
 import pandas as pd
 
-from . import faults, ingest, revisions
+from . import faults, input_files, revisions
 from .archive import (TreeReport, archived_weeks, current_is_sample, next_revision_number, reconcile,
                       retire_sample_editions, revisions as week_revisions, run_lock)
 from .atomic import sha256_file, write_atomic
@@ -54,7 +54,7 @@ class JobResult:
 
 
 def has_staff_inputs(inputs: Path) -> bool:
-    files, problems = ingest.find_input_files(inputs)
+    files, problems = input_files.find_input_files(inputs)
     return bool(files or problems)
 
 
@@ -97,7 +97,7 @@ def code_fingerprint() -> str:
 
 
 def input_hashes(inputs: Path) -> dict[str, str]:
-    files, _ = ingest.find_input_files(inputs)
+    files, _ = input_files.find_input_files(inputs)
     hashes = {}
     for path in files:
         try:

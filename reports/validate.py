@@ -19,7 +19,8 @@ import pandas as pd
 import pycountry
 
 from .errors import DataNote, Problem
-from .ingest import SheetTable, file_fingerprint
+from .ingest import SheetTable
+from .input_files import file_fingerprint
 from .reference import Counties
 from .schema import (
     CORRECTION_TYPE_VOCABULARY,

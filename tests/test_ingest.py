@@ -26,7 +26,7 @@ from ingest_helpers import (
     row_at,
     used_by_id,
 )
-from reports import ingest, validate
+from reports import delimited, ingest, input_files, validate
 from reports.join import UNDETERMINED
 from reports.pipeline import load_inputs
 from reports.reference import load_counties
@@ -41,7 +41,7 @@ def load(case: str, tmp_path: Path, order: list[str] | None = None):
 
 def raw_sheets(case: str, name: str):
     path = FIXTURES / case / name
-    sheets, problems = ingest.read_file(path, name)
+    sheets, problems = input_files.read_file(path, name)
     assert problems == []
     return sheets
 
@@ -292,9 +292,9 @@ def test_cp1252_csv(tmp_path):
 
 
 def test_decode_csv_bytes():
-    assert ingest.decode_csv_bytes("\ufeffCañon".encode("utf-8")) == "Cañon"
-    assert ingest.decode_csv_bytes("Cañon".encode("utf-8")) == "Cañon"
-    assert ingest.decode_csv_bytes("Peñasco – NM".encode("cp1252")) == "Peñasco – NM"
+    assert delimited.decode_csv_bytes("\ufeffCañon".encode("utf-8")) == "Cañon"
+    assert delimited.decode_csv_bytes("Cañon".encode("utf-8")) == "Cañon"
+    assert delimited.decode_csv_bytes("Peñasco – NM".encode("cp1252")) == "Peñasco – NM"
 
 
 # --------------------------------------------------------------------------- totals, merged headers
