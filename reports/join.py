@@ -19,7 +19,8 @@ from .errors import Problem
 from .facility_names import name_keys
 from .reference import Counties
 from .schema import KINDS, STATES
-from .validate import CORRECTION_COLUMNS, ValidatedSheet
+from .correction_rows import CORRECTION_COLUMNS
+from .validate import ValidatedSheet
 
 def combine(sheets: list[ValidatedSheet], kind: str) -> pd.DataFrame:
     frames = [s.frame for s in sheets if s.table.kind == kind]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import attribution, ingest, input_files, join, redaction, validate, workbooks
+from .parsers import ReadRules
 from .atomic import replace_with, sha256_file
 from .blank import is_empty
 from .cache import FileResult, InputCache, SheetMeta
@@ -86,7 +87,7 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
     counties = counties or load_counties()
     settings = settings or DEFAULTS
     today = today or settings.today()
-    rules = validate.ReadRules.from_settings(settings, None)  # dates after the run's day: checked below
+    rules = ReadRules.from_settings(settings, None)  # dates after the run's day: checked below
     layouts = layouts_with_aliases(dict(settings.aliases))
     cache = InputCache(cache_dir, {"layouts": repr(layouts), "outcomes": sorted(settings.outcomes),
                                    "day_first": settings.day_first, "max_bytes": settings.max_input_bytes})
@@ -161,7 +162,7 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
 
 
 def check_file(path: Path, rel: str, digest: str | None, inputs_dir: Path, layouts, counties: Counties,
-               rules: validate.ReadRules, max_bytes: int) -> FileResult:
+               rules: ReadRules, max_bytes: int) -> FileResult:
     """One file read, its sheets recognised and checked: everything the run needs of it, and all it can cache."""
     raw_sheets, problems = input_files.read_file(path, rel, max_bytes)
     readable = bool(raw_sheets) or not problems

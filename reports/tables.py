@@ -22,7 +22,7 @@ from .schema import CHARGE_STATUSES, OUTCOMES
 from .settings import Settings
 from .attribution import method_counts
 from .disclosure import WITHHELD, row_level, suppress_report
-from .validate import DAY, format_partial_date
+from .parsers import DAY, format_partial_date
 from .rounding import percent_text, ratio_half_up, value_half_up
 from .wording import counted
 

@@ -26,7 +26,7 @@ from ingest_helpers import (
     row_at,
     used_by_id,
 )
-from reports import delimited, ingest, input_files, validate
+from reports import delimited, ingest, input_files, parsers
 from reports.join import UNDETERMINED
 from reports.pipeline import load_inputs
 from reports.reference import load_counties
@@ -205,13 +205,13 @@ def test_date1904(tmp_path):
     ("2/3/2017", False, "2017-02-03"), ("28 Jan 2017", False, "2017-01-28"),
 ])
 def test_parse_date(value, date1904, expected):
-    assert validate.parse_date(value, date1904).isoformat() == expected
+    assert parsers.parse_date(value, date1904).isoformat() == expected
 
 
 @pytest.mark.parametrize("value", ["31/31/2017", "2017-02-30", "yesterday", 12, "1850-01-01"])
 def test_parse_date_rejects(value):
-    with pytest.raises(validate.Invalid):
-        validate.parse_date(value)
+    with pytest.raises(parsers.Invalid):
+        parsers.parse_date(value)
 
 
 # --------------------------------------------------------------------------- FIPS
@@ -245,13 +245,13 @@ def test_custom_format_fips_is_stored_as_a_number():
 @pytest.mark.parametrize("value, expected", [(6037, "06037"), (6037.0, "06037"), ("06037", "06037"),
                                              ("6037", "06037"), (" 42091 ", "42091"), ("42091.0", "42091")])
 def test_parse_fips(value, expected):
-    assert validate.parse_fips(value) == expected
+    assert parsers.parse_fips(value) == expected
 
 
 @pytest.mark.parametrize("value", ["ABC", 6037.5, "123", "420910"])
 def test_parse_fips_rejects(value):
-    with pytest.raises(validate.Invalid):
-        validate.parse_fips(value)
+    with pytest.raises(parsers.Invalid):
+        parsers.parse_fips(value)
 
 
 # --------------------------------------------------------------------------- encodings, missing tokens
@@ -569,7 +569,7 @@ def test_ice_export_newer_export_updates_the_same_detainers(tmp_path):
     ("3 Other Immigration Violator", "none"), ("convicted", "convicted"), ("No criminal record", "none"),
 ])
 def test_criminality_vocabulary(text, expected):
-    assert validate.parse_criminality(text) == expected
+    assert parsers.parse_criminality(text) == expected
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -578,7 +578,7 @@ def test_criminality_vocabulary(text, expected):
     ("declined", "declined"), ("Honoured", "honored"), ("detainer declined by lea", "declined"),
 ])
 def test_outcome_vocabulary(text, expected):
-    assert validate.parse_outcome(text) == expected
+    assert parsers.parse_outcome(text) == expected
 
 
 # The brief's list of lift reasons seen in real data, mapped by hand: only the two below are not "other".
@@ -665,9 +665,9 @@ def test_criminality_and_citizenship_unknowns_stay_warnings_with_the_counted_as_
 def test_citizenship_spellings_of_one_country_count_together():
     for spellings in (["KOREA, SOUTH", "KOR", "South Korea"], ["VIETNAM", "VNM", "Viet Nam"],
                       ["IRAN", "IRN"], ["CHINA, PEOPLES REPUBLIC OF", "CHN", "China"], ["MEXICO", "MEX"]):
-        assert len({validate.parse_citizenship(s) for s in spellings}) == 1, spellings
-    with pytest.raises(validate.Unrecognised):
-        validate.parse_citizenship("ATLANTIS")
+        assert len({parsers.parse_citizenship(s) for s in spellings}) == 1, spellings
+    with pytest.raises(parsers.Unrecognised):
+        parsers.parse_citizenship("ATLANTIS")
 
 
 # --------------------------------------------------------------------------- older FOIA export
