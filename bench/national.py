@@ -52,7 +52,7 @@ if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
 
 from reports.reference import load_counties  # noqa: E402
-from reports.schema import STATES  # noqa: E402
+from reports.vocabulary import STATES  # noqa: E402
 
 DATA_ROOT = BENCH / ".data" / "national"
 SEED = 20250613

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from .errors import CATALOGUE, ERROR
 from .options import PROJECT_ROOT
-from .schema import ICE_LIFT_REASONS, KINDS, LAYOUTS, OUTCOME_WORDS
+from .schema import KINDS, LAYOUTS
+from .vocabulary import ICE_LIFT_REASONS, OUTCOME_WORDS
 
 TEMPLATES_DIR = PROJECT_ROOT / "docs" / "spreadsheet-templates"
 

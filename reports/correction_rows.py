@@ -7,7 +7,8 @@ import pandas as pd
 from .blank import is_blank
 from .errors import Problem
 from .reference import Counties
-from .schema import COUNTY_CORRECTABLE_FIELDS, KINDS, correctable_field, normalise_value
+from .schema import COUNTY_CORRECTABLE_FIELDS, KINDS, correctable_field
+from .vocabulary import normalise_value
 from .parsers import (DEFAULT_RULES, Invalid, ReadRules, Unrecognised, display, parse_citizenship,
                      parse_criminality, parse_date, parse_fips, parse_state)
 from .wording import rows_text

@@ -123,7 +123,7 @@ def _issued_table(report, masked_j: pd.DataFrame, national_mask: pd.Series, nati
 
 def _charges_by_jurisdiction(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     from .privacy import suppress
-    from .schema import CHARGE_STATUSES
+    from .vocabulary import CHARGE_STATUSES
 
     keyed = table.set_axis(table["name"] + "|" + table["fips"])
     week = suppress(keyed, [f"{s}_week" for s in CHARGE_STATUSES], min_cell, total_row="Total|",
@@ -139,7 +139,7 @@ def _charges_by_jurisdiction(table: pd.DataFrame, min_cell: int) -> pd.DataFrame
 
 def _charges_by_category(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     from .privacy import suppress
-    from .schema import CHARGE_STATUSES
+    from .vocabulary import CHARGE_STATUSES
 
     keyed = table.set_axis(table["category"])
     mask = pd.DataFrame(False, index=keyed.index, columns=keyed.columns)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from .facility_names import COUNTY_MARKERS, distinctive_words, name_keys, place_key, squash, tokens
 from .reference import Counties, load_counties
-from .schema import STATES
+from .vocabulary import STATES
 
 DATA_DIR = Path(__file__).parent / "data"
 SOURCES_DIR = DATA_DIR / "facility-sources"

@@ -18,7 +18,8 @@ from .attribution import CORRECTION, UNDETERMINED
 from .errors import Problem
 from .facility_names import name_keys
 from .reference import Counties
-from .schema import KINDS, STATES
+from .schema import KINDS
+from .vocabulary import STATES
 from .correction_rows import CORRECTION_COLUMNS
 from .validate import ValidatedSheet
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pycountry
 
-from .schema import (
+from .vocabulary import (
     CORRECTION_TYPE_VOCABULARY,
     CRIMINALITY_VOCABULARY,
     OUTCOME_VOCABULARY,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .schema import STATES
+from .vocabulary import STATES
 
 DATA_DIR = Path(__file__).parent / "data"
 COUNTIES_CSV = DATA_DIR / "us_county_population_2010_2019.csv"

@@ -18,7 +18,7 @@ from . import headlines
 from .period import Week
 from .pipeline import Dataset
 from .reference import Counties
-from .schema import CHARGE_STATUSES, OUTCOMES
+from .vocabulary import CHARGE_STATUSES, OUTCOMES
 from .settings import Settings
 from .attribution import method_counts
 from .disclosure import WITHHELD, row_level, suppress_report

@@ -24,7 +24,8 @@ from .detainer_ids import assign_ids
 from .errors import DataNote, Problem
 from .ingest import SheetTable
 from .reference import Counties
-from .schema import KINDS, STATES
+from .schema import KINDS
+from .vocabulary import STATES
 from .parsers import (DATE_TYPES, DAY, DEFAULT_RULES, MONTH, PARSERS, YEAR, Invalid, ReadRules, Unrecognised,
                      display, parse_outcome, slash_date_order)
 from .wording import rows_text

@@ -16,7 +16,7 @@ from reports.facility_names import distinctive_words, name_keys
 from reports.facility_reference import REFERENCE_DIR, build, load_rows, reference_files
 from reports.pipeline import load_inputs
 from reports.reference import load_counties
-from reports.schema import STATES
+from reports.vocabulary import STATES
 
 COUNTIES = load_counties()
 NO_STAFF = attr.StaffFacilities()

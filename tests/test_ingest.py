@@ -30,7 +30,7 @@ from reports import delimited, ingest, input_files, parsers
 from reports.join import UNDETERMINED
 from reports.pipeline import load_inputs
 from reports.reference import load_counties
-from reports.schema import STATES
+from reports.vocabulary import STATES
 
 W402 = ("W402", "(all files)", "", None, "", "")
 
@@ -591,7 +591,7 @@ BRIEF_LIFT_REASONS = {
 
 
 def test_every_lift_reason_of_the_real_data_is_mapped_explicitly():
-    from reports.schema import ICE_LIFT_REASONS
+    from reports.vocabulary import ICE_LIFT_REASONS
 
     assert {reason: outcome for reason, (outcome, _) in ICE_LIFT_REASONS.items()} == BRIEF_LIFT_REASONS
     if PA_DETAINERS.exists():  # and nothing in the real extract is left over
