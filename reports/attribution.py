@@ -34,7 +34,6 @@ from .reference import Counties
 RECORD, STAFF, REFERENCE_CODE, REFERENCE_NAME = "record", "staff", "reference-code", "reference-name"
 NAME_NAMES_COUNTY, REFERENCE_WORDS, CITY, NONE = "name-names-county", "reference-words", "city", "none"
 CORRECTION = "correction"  # set by a correction sheet (join.apply_*_corrections)
-UNDETERMINED = "jurisdiction not determined"
 METHODS = (RECORD, STAFF, REFERENCE_CODE, REFERENCE_NAME, NAME_NAMES_COUNTY, REFERENCE_WORDS, CITY, NONE)
 # Strongest first; staff review sheets list the weakest first.
 METHOD_DESCRIPTIONS = {
@@ -370,8 +369,8 @@ def assign_jurisdictions(detainers: pd.DataFrame, staff: StaffFacilities, counti
 def with_county_names(detainers: pd.DataFrame, counties: Counties) -> pd.DataFrame:
     out = detainers.copy()
     fips = out["county_fips"]
-    out["county_name"] = fips.map(lambda f: counties.by_fips[f].name if isinstance(f, str) else UNDETERMINED)
-    out["county_population"] = fips.map(lambda f: counties.by_fips[f].population if isinstance(f, str) else None)
+    out["county_name"] = fips.map(counties.name)
+    out["county_population"] = fips.map(counties.population)
     return out
 
 

@@ -45,7 +45,7 @@ def suppress_report(report):
     (``privacy.suppress``); a figure printed in two tables is withheld in both; a rate or median computed from a
     withheld count is withheld too; rows of "all other jurisdictions" are withheld where any of their members
     is. Row-level tables are not published at all (anyone could count them), and caveats that print a small or
-    local count are left out (``tables.computed_caveats``)."""
+    local count are left out (``caveats.computed_caveats``)."""
     import dataclasses
 
     from .privacy import suppress

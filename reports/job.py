@@ -36,7 +36,8 @@ from .publish import (StagedEdition, archived_content, discard, download_changes
 from .reference import load_counties
 from .sample import CREATED as SAMPLE_CREATED
 from .settings import Settings, load_settings
-from .tables import Report, build_report, report_json, week_has_data
+from .jsondoc import report_json
+from .tables import Report, build_report, week_has_data
 
 RENDER_WORKERS = min(2, os.cpu_count() or 1)  # editions of a multi-week run render one per core
 STATE_FILE = "last-run.json"  # in the staff folder: what the last successful run was made from

@@ -14,13 +14,13 @@ from dataclasses import field as dc_field
 
 import pandas as pd
 
-from .attribution import CORRECTION, UNDETERMINED
+from .attribution import CORRECTION
+from .correction_rows import CORRECTION_COLUMNS
 from .errors import Problem
 from .facility_names import name_keys
 from .reference import Counties
 from .schema import KINDS
 from .vocabulary import STATES
-from .correction_rows import CORRECTION_COLUMNS
 from .validate import ValidatedSheet
 
 def combine(sheets: list[ValidatedSheet], kind: str) -> pd.DataFrame:
@@ -353,8 +353,8 @@ def apply_detainer_corrections(detainers: pd.DataFrame, corrections: pd.DataFram
 
 def _set_county(detainers: pd.DataFrame, indexes: list, fips, counties: Counties) -> None:
     detainers.loc[indexes, "county_fips"] = fips
-    detainers.loc[indexes, "county_name"] = counties.by_fips[fips].name if fips else UNDETERMINED
-    detainers.loc[indexes, "county_population"] = counties.by_fips[fips].population if fips else None
+    detainers.loc[indexes, "county_name"] = counties.name(fips)
+    detainers.loc[indexes, "county_population"] = counties.population(fips)
     detainers.loc[indexes, "jurisdiction_source"] = CORRECTED
     detainers.loc[indexes, "jurisdiction_evidence"] = "a correction recorded by staff"
 

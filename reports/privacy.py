@@ -285,7 +285,7 @@ def top_code(series: pd.Series, k: int, other: str = "Other", keep: Iterable[str
 
 # ------------------------------------------------------------------------------------------- week dates
 ROW_LEVEL_DATE_COLUMNS = {
-    # column of tables.declines_detail / issued_detail / charges_detail → its week-only name
+    # column of tables.declines_detail / issued_detail / charge_tables.charges_detail → its week-only name
     "date_issued": "week_issued",
     "date_declined": "week_declined",
     "outcome_date": "outcome_week",

@@ -12,6 +12,7 @@ from .vocabulary import STATES
 DATA_DIR = Path(__file__).parent / "data"
 COUNTIES_CSV = DATA_DIR / "us_county_population_2010_2019.csv"
 STATE_BY_FIPS = {fips: code for code, (fips, _) in STATES.items()}
+NOT_DETERMINED = "jurisdiction not determined"  # where a detainer is when no rule could place it in a county
 COUNTY_WORDS = re.compile(r"\s+(County|Parish|Borough|Census Area|City and Borough|Municipality|Municipio|city)$")
 
 
@@ -38,6 +39,19 @@ class Counties:
 
     def in_state(self, state: str) -> list[County]:
         return [c for c in self.by_fips.values() if c.state == state]
+
+    def county(self, fips) -> County | None:
+        """The county of a FIPS code; None for no code (None, NaN, "") or one not in the list."""
+        return self.by_fips.get(fips) if isinstance(fips, str) else None
+
+    def name(self, fips) -> str:
+        """'Montgomery County', or NOT_DETERMINED for no county."""
+        county = self.county(fips)
+        return county.name if county else NOT_DETERMINED
+
+    def population(self, fips) -> int | None:
+        county = self.county(fips)
+        return county.population if county else None
 
 
 @lru_cache(maxsize=1)

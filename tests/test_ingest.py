@@ -27,7 +27,6 @@ from ingest_helpers import (
     used_by_id,
 )
 from reports import delimited, ingest, input_files, parsers
-from reports.join import UNDETERMINED
 from reports.pipeline import load_inputs
 from reports.reference import load_counties
 from reports.vocabulary import STATES
