@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reports import countymap  # noqa: E402
+from reports import countymap, mapgeometry  # noqa: E402
 from reports.reference import load_counties  # noqa: E402
 from reports.render import render_pdf  # noqa: E402
 
@@ -77,7 +77,7 @@ def maps() -> dict[str, dict]:
 
 def main(argv: list[str]) -> None:
     start = time.perf_counter()
-    countymap.load_geometry()
+    mapgeometry.load_geometry()
     print(f"geometry decoded in {time.perf_counter() - start:.2f} s (once per process)")
     baseline, _ = cpu_seconds(page("<p>No map.</p>"))
     print(f"page without a map: {baseline:.2f} s CPU")
