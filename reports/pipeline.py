@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import attribution, ingest, input_files, join, redaction, validate, workbooks
+from . import attribution, attribution_sources, ingest, input_files, join, redaction, validate, workbooks
 from .parsers import ReadRules
 from .atomic import replace_with, sha256_file
 from .blank import is_empty
@@ -123,7 +123,7 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
     frames, redacted = redaction.redact_published_text(frames, label)
     problems += redacted
     changes = join.resolve_duplicates(frames["detainers"], problems, label)
-    staff_map, frames["facilities"] = attribution.staff_facilities(frames["facilities"], problems, label)
+    staff_map, frames["facilities"] = attribution_sources.staff_facilities(frames["facilities"], problems, label)
     before_corrections, facilities = attribution.assign_jurisdictions(frames["detainers"], staff_map, counties)
     applied = join.apply_detainer_corrections(frames["detainers"], frames["corrections"],
                                               before_corrections["county_fips"], counties, problems, label)
