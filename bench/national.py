@@ -51,6 +51,7 @@ PROJECT = BENCH.parent
 if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
 
+from reports.atomic import rename_into_place  # noqa: E402
 from reports.reference import load_counties  # noqa: E402
 from reports.vocabulary import STATES  # noqa: E402
 
@@ -798,7 +799,7 @@ def ensure(rows: int = ROWS, seed: int = SEED, variants: bool = True, root: Path
     shutil.rmtree(staging, ignore_errors=True)
     log(f"building the national input set ({rows:,} rows{', with variants' if variants else ''}) in {folder} …")
     build(staging, rows, seed, variants)
-    os.replace(staging, folder)
+    rename_into_place(staging, folder)
     return folder
 
 

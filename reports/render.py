@@ -29,13 +29,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import logging
-import math
 import re
 from pathlib import Path
 
 import jinja2
 
 from . import revisions
+from .blank import is_null
 from .exceptions import RenderError
 from .options import PROJECT_ROOT
 from .chart import trend_chart_svg
@@ -64,14 +64,11 @@ REPORT_CONTEXT = (
 
 
 
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
 
 def _figure(format_number):
     """A number formatter that prints '–' for no figure and a withheld figure ('[c]') as it is."""
     def fmt(value) -> str:
-        if _missing(value):
+        if is_null(value):
             return "–"
         return value if isinstance(value, str) else format_number(value)
     return fmt
@@ -83,7 +80,7 @@ fmt_pct = _figure(lambda value: f"{value:.1f}%")
 
 
 def fmt_isodate(value) -> str:
-    if _missing(value) or value is dt.date.min:
+    if is_null(value) or value is dt.date.min:
         return "–"
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
@@ -93,7 +90,7 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 def fmt_partial_date(value) -> str:
     """A policy date at the precision written: 2017-02-03 as it is, 2017-02 as February 2017, 2017 as 2017."""
-    if _missing(value) or value == "":
+    if is_null(value) or value == "":
         return "–"
     m = _MONTH.match(str(value))
     if m:
@@ -107,14 +104,14 @@ def fmt_longdate(value: dt.date) -> str:
 
 def fmt_signed(value) -> str:
     """A change: '+6', '−7' (a minus sign), 'no change'."""
-    if _missing(value):
+    if is_null(value):
         return "–"
     return "no change" if value == 0 else f"+{value:,}" if value > 0 else f"\u2212{-value:,}"
 
 
 def fmt_isolong(value) -> str:
     """An ISO date string as 'March 28, 2026'."""
-    return "–" if _missing(value) or not value else fmt_longdate(dt.date.fromisoformat(str(value)[:10]))
+    return "–" if is_null(value) or not value else fmt_longdate(dt.date.fromisoformat(str(value)[:10]))
 
 
 def fmt_criminality(value: str) -> str:
