@@ -31,7 +31,7 @@ from .attribution_sources import FacilityReference, StaffFacilities, load_refere
 from .blank import is_null
 from .facility_names import COUNTY_MARKERS, distinctive_words, name_keys, place_key, squash
 from .facility_reference import DISAGREE
-from .reference import Counties
+from .reference import NOT_DETERMINED, Counties
 
 RECORD, STAFF, REFERENCE_CODE, REFERENCE_NAME = "record", "staff", "reference-code", "reference-name"
 NAME_NAMES_COUNTY, REFERENCE_WORDS, CITY, NONE = "name-names-county", "reference-words", "city", "none"
@@ -47,7 +47,7 @@ METHOD_DESCRIPTIONS = {
     NAME_NAMES_COUNTY: "the facility's name names the county",
     REFERENCE_WORDS: "the bundled facility reference, by the distinctive words of the name",
     CITY: "the facility's city lies in one county",
-    NONE: "not determined",
+    NONE: NOT_DETERMINED,
     CORRECTION: "a correction recorded by staff",
 }
 

@@ -10,7 +10,7 @@ from .attribution import method_counts
 from .pipeline import Dataset
 from .parsers import DAY
 from .period import Week
-from .reference import Counties
+from .reference import NOT_DETERMINED, Counties
 from .rounding import percent_text
 from .wording import counted
 
@@ -35,7 +35,7 @@ ATTRIBUTION_PHRASES = {
     "reference-words": "from the distinctive words of the facility's name, matched with the facility reference",
     "city": "from the facility's city alone (a city that lies in a single county)",
     "correction": "from a correction recorded by staff",
-    "none": "not determined",
+    "none": NOT_DETERMINED,
 }
 
 

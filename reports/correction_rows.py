@@ -6,7 +6,7 @@ import pandas as pd
 
 from .blank import is_blank
 from .errors import Problem
-from .reference import NOT_DETERMINED, Counties
+from .reference import JURISDICTION_NOT_DETERMINED, Counties
 from .schema import COUNTY_CORRECTABLE_FIELDS, KINDS, correctable_field
 from .vocabulary import normalise_value
 from .parsers import (DEFAULT_RULES, Invalid, ReadRules, Unrecognised, display, parse_citizenship,
@@ -25,8 +25,8 @@ def correction_value(field_name: str, value, counties: Counties, date1904: bool 
     """
     if is_blank(value):
         if field_name == "county_fips":
-            return None, NOT_DETERMINED
-        raise Invalid(f"blank; only a County FIPS correction may be blank ({NOT_DETERMINED})")
+            return None, JURISDICTION_NOT_DETERMINED
+        raise Invalid(f"blank; only a County FIPS correction may be blank ({JURISDICTION_NOT_DETERMINED})")
     if field_name == "outcome":
         key = normalise_value(value)
         if key == "" or key not in rules.outcomes:

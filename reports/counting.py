@@ -4,11 +4,11 @@ from __future__ import annotations
 import pandas as pd
 
 from .period import Week
-from .reference import NOT_DETERMINED, Counties
+from .reference import JURISDICTION_NOT_DETERMINED, Counties
 from .rounding import ratio_half_up
 from .vocabulary import OUTCOMES
 
-NOT_DETERMINED_ROW = NOT_DETERMINED.capitalize()  # a table row's name, and a county column's value
+NOT_DETERMINED_ROW = JURISDICTION_NOT_DETERMINED.capitalize()  # a table row's name, and a county column's value
 
 
 def in_week(dates: pd.Series, week: Week) -> pd.Series:

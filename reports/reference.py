@@ -12,7 +12,8 @@ from .vocabulary import STATES
 DATA_DIR = Path(__file__).parent / "data"
 COUNTIES_CSV = DATA_DIR / "us_county_population_2010_2019.csv"
 STATE_BY_FIPS = {fips: code for code, (fips, _) in STATES.items()}
-NOT_DETERMINED = "jurisdiction not determined"  # where a detainer is when no rule could place it in a county
+NOT_DETERMINED = "not determined"  # a detainer's county when no rule could place it in one
+JURISDICTION_NOT_DETERMINED = f"jurisdiction {NOT_DETERMINED}"
 COUNTY_WORDS = re.compile(r"\s+(County|Parish|Borough|Census Area|City and Borough|Municipality|Municipio|city)$")
 
 
@@ -45,9 +46,9 @@ class Counties:
         return self.by_fips.get(fips) if isinstance(fips, str) else None
 
     def name(self, fips) -> str:
-        """'Montgomery County', or NOT_DETERMINED for no county."""
+        """'Montgomery County', or 'jurisdiction not determined' for no county."""
         county = self.county(fips)
-        return county.name if county else NOT_DETERMINED
+        return county.name if county else JURISDICTION_NOT_DETERMINED
 
     def population(self, fips) -> int | None:
         county = self.county(fips)

@@ -23,6 +23,7 @@ Template context (``REPORT_CONTEXT``; StrictUndefined makes a missing key an err
     the PDF, which shows the first PDF_ROWS; 0 in the HTML), chart_phone_uri (the chart drawn for phones; "" in
     the PDF), maps (reports.maps.report_maps), nav (reports.render.navigation), for_pdf (bool),
     data_currency ({latest_week_with_data, weeks_without_data_since}), trend_caveats (trend rows with a caveat).
+Every template also has the global ``not_determined`` (``reference.NOT_DETERMINED``).
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from . import revisions
 from .blank import is_null
 from .exceptions import RenderError
 from .options import PROJECT_ROOT
+from .reference import NOT_DETERMINED
 from .chart import trend_chart_svg
 from .tables import Report
 from .wording import noun
@@ -129,6 +131,7 @@ def environment() -> jinja2.Environment:
     env.filters.update(num=fmt_num, dec=fmt_dec, pct=fmt_pct, isodate=fmt_isodate, longdate=fmt_longdate,
                        criminality=fmt_criminality, title_unknown=fmt_title_unknown, plural=noun,
                        partial_date=fmt_partial_date, signed=fmt_signed, isolong=fmt_isolong)
+    env.globals["not_determined"] = NOT_DETERMINED
     return env
 
 
