@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .counting import count_by, county_fields, county_label, in_week, jurisdiction_key
+from .counting import count_by, county_fields, county_label, in_week, jurisdiction_key, with_total_row
 from .period import Week
 from .reference import Counties
 from .vocabulary import CHARGE_STATUSES
@@ -67,8 +67,7 @@ def charges_by_category(week_charges, cumulative) -> pd.DataFrame:
         **{f"{s}_week": week[s].to_numpy() for s in CHARGE_STATUSES},
         "charges_cumulative": cum_category.value_counts().reindex(categories, fill_value=0).astype(int).to_numpy(),
         **{f"{s}_cumulative": cum[s].to_numpy() for s in CHARGE_STATUSES}}, columns=columns)
-    total = {"category": "Total", **{c: int(table[c].sum()) for c in columns[1:]}}
-    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+    return with_total_row(table, {"category": "Total"}, columns[1:])
 
 
 def charges_detail(cumulative: pd.DataFrame, week: Week, counties: Counties) -> pd.DataFrame:

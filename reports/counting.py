@@ -42,6 +42,12 @@ def count_by(keys: pd.Series, values: pd.Series, categories) -> pd.DataFrame:
     return counts.reindex(columns=list(categories), fill_value=0).astype(int)
 
 
+def with_total_row(table: pd.DataFrame, labels: dict, count_columns: list[str]) -> pd.DataFrame:
+    """The table with a last row: ``labels``, and the sum of each count column."""
+    total = {**labels, **{c: int(table[c].sum()) for c in count_columns}}
+    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+
 def county_fields(fips_codes, counties: Counties) -> pd.DataFrame:
     """name, state and population (a Python int, or None) of each FIPS code; '' is 'not determined'."""
     places = [counties.county(fips) for fips in fips_codes]

@@ -22,7 +22,7 @@ from .attribution import method_counts
 from .caveats import computed_caveats
 from .charge_tables import charge_frames, charges_by_category, charges_by_jurisdiction, charges_detail
 from .counting import (MIN_RATE_DECIMALS, NOT_DETERMINED_ROW, count_by, county_fields, county_label, decline_rate,
-                       in_week, jurisdiction_key, outcome_counts)
+                       in_week, jurisdiction_key, outcome_counts, with_total_row)
 from .disclosure import row_level, suppress_report
 from .parsers import DAY, format_partial_date
 from .period import Week
@@ -152,8 +152,7 @@ def declines_by_jurisdiction(declines: pd.DataFrame, week: Week, counties: Count
         "issued_before_week": before.reindex(keys, fill_value=0).astype(int).to_numpy(),
         **{c: by_criminality[c].to_numpy() for c in CRIMINALITY_COLUMNS.values()}}, columns=columns)
     table = table.sort_values(["declined", "state", "name"], ascending=[False, True, True], ignore_index=True)
-    total = {"fips": "", "name": "Total", "state": "", **{c: int(table[c].sum()) for c in columns[3:]}}
-    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+    return with_total_row(table, {"fips": "", "name": "Total", "state": ""}, columns[3:])
 
 
 def declines_detail(declines: pd.DataFrame, week: Week, counties: Counties) -> pd.DataFrame:
