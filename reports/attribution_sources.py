@@ -1,5 +1,4 @@
-"""The evidence attribution draws on: the bundled facility reference, indexed for the rules
-(``load_reference``), and the staff facilities sheet as lookups (``staff_facilities``, E402)."""
+"""The evidence attribution draws on, as lookups: the bundled facility reference and the staff facilities sheet."""
 from __future__ import annotations
 
 from collections import defaultdict

@@ -1,5 +1,4 @@
-"""The caveats a week's data call for, each naming its number (and left out where it would give a withheld
-count away)."""
+"""The caveats a week's data call for, each naming its number."""
 from __future__ import annotations
 
 import re

@@ -1,5 +1,4 @@
-"""The subsequent-charges tables (4a, 4b) and the rows behind them: charges after a decline, by jurisdiction and
-by category, this week and cumulatively."""
+"""The subsequent-charges tables (4a, 4b) and the rows behind them."""
 from __future__ import annotations
 
 import pandas as pd

@@ -1,5 +1,4 @@
-"""Row-level rules of the corrections sheet (E309-E312): what each row needs depends on its Type and on the
-detainer field it corrects."""
+"""The corrections sheet's row rules (E309-E312): what a row needs, by its Type and the field it corrects."""
 from __future__ import annotations
 
 import pandas as pd

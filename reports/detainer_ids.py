@@ -1,5 +1,4 @@
-"""Detainer IDs for layouts without an ID column: from the identity fields, stable across runs and exports,
-or from the row's content."""
+"""Detainer IDs for layouts without an ID column, stable across runs and exports."""
 from __future__ import annotations
 
 import datetime as dt

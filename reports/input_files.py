@@ -1,5 +1,4 @@
-"""The files of the inputs folder: which are read, each read whole and unchanged (E105 while still being
-copied), and the reader each format goes to."""
+"""The inputs folder's files: which are read, each read whole and unchanged, by the reader of its format."""
 from __future__ import annotations
 
 import hashlib

@@ -1,5 +1,4 @@
-"""Small-cell suppression of a table of counts, primary and secondary, with the proof that no withheld count
-can be worked out from the published cells and totals.
+"""Small-cell suppression of a table of counts, and why no withheld count can be worked out from the rest.
 
 Every function is pure: inputs are never changed, results are new objects.
 

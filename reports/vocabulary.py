@@ -1,5 +1,7 @@
-"""The vocabularies of coded columns (outcome, criminality, charge status, correction type, state), matched
-after ``normalise_value``."""
+"""The vocabularies of the coded columns (outcome, criminality, charge status, correction type, state).
+
+Keys are matched after ``normalise_value``.
+"""
 from __future__ import annotations
 
 import re
