@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from reports import countymap
+from reports import countymap, mapgeometry
 from reports.reference import load_counties
 from reports.render import render_pdf
 
@@ -75,7 +75,7 @@ def maps() -> dict[str, dict]:
 
 def main(argv: list[str]) -> None:
     start = time.perf_counter()
-    countymap.load_geometry()
+    mapgeometry.load_geometry()
     print(f"geometry decoded in {time.perf_counter() - start:.2f} s (once per process)")
     baseline, _ = cpu_seconds(page("<p>No map.</p>"))
     print(f"page without a map: {baseline:.2f} s CPU")

@@ -46,8 +46,9 @@ from pathlib import Path
 
 import numpy as np
 
+from reports.atomic import rename_into_place
 from reports.reference import load_counties
-from reports.schema import STATES
+from reports.vocabulary import STATES
 
 BENCH = Path(__file__).resolve().parent
 PROJECT = BENCH.parent
@@ -797,7 +798,7 @@ def ensure(rows: int = ROWS, seed: int = SEED, variants: bool = True, root: Path
     shutil.rmtree(staging, ignore_errors=True)
     log(f"building the national input set ({rows:,} rows{', with variants' if variants else ''}) in {folder} …")
     build(staging, rows, seed, variants)
-    os.replace(staging, folder)
+    rename_into_place(staging, folder)
     return folder
 
 

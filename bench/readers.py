@@ -18,7 +18,7 @@ def calamine(path: str) -> str:
     import python_calamine
 
     workbook = python_calamine.CalamineWorkbook.from_path(path)
-    rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)  # as reports/ingest.py reads it
+    rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)  # as reports/workbooks.py reads it
     return f"{len(rows):,} rows x {max(len(r) for r in rows)} columns"
 
 

@@ -77,6 +77,15 @@ def fsync_tree(folder: Path) -> None:
     fsync_dir(folder)
 
 
+def rename_into_place(staged: Path, target: Path) -> Path:
+    """A folder built beside ``target``: its files flushed to disk, then renamed to ``target`` in one step,
+    and the rename itself flushed. Readers see no folder or a complete one, even after a crash."""
+    fsync_tree(staged)
+    os.rename(staged, target)
+    fsync_dir(target.parent)
+    return target
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .atomic import TEMP_PREFIX, sha256_file, write_atomic
+from .atomic import TEMP_PREFIX, rename_into_place, sha256_file, write_atomic
+from .blank import is_null
 from .errors import DataNote, Problem
 
 FORMAT = 1  # bump when the stored shape changes
@@ -180,7 +181,7 @@ class InputCache:
             meta = {"problems": [dataclasses.asdict(p) for p in result.problems], "sheet_rows": result.sheet_rows,
                     "excluded": result.excluded, "sheets": sheets}
             (tmp / "result.json").write_text(json.dumps(meta, default=_plain), encoding="utf-8")
-            os.rename(tmp, entry)
+            rename_into_place(tmp, entry)
         except Exception as exc:  # noqa: BLE001  a file that cannot be cached (say, a column of mixed types
             # Parquet cannot hold, or another run storing it at the same moment) is read again next time
             shutil.rmtree(tmp, ignore_errors=True)
@@ -218,7 +219,7 @@ def _encode_mixed(frame: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
         return frame, mixed
 
     def encode(value):
-        if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        if is_null(value):
             return None
         tag, text = _ENCODERS[type(value)]
         return f"{tag}:{text(value)}"
@@ -232,7 +233,7 @@ def _restore(frame: pd.DataFrame, dtypes: dict) -> pd.DataFrame:
     for column, dtype in dtypes.items():
         values = frame[column]
         if dtype == "mixed":
-            values = pd.Series([None if v is None or v != v else _DECODERS[v[0]](v[2:]) for v in values],
+            values = pd.Series([None if is_null(v) else _DECODERS[v[0]](v[2:]) for v in values],
                                index=frame.index, dtype=object)
         elif dtype == "object":
             values = values.astype(object)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .counting import NOT_DETERMINED_ROW
+
 SUMMARY = "Summary"
 ISSUED = "Table 2: detainers issued by jurisdiction"
 DECLINES = "Table 3a: declines by jurisdiction"
@@ -49,7 +51,7 @@ class Change:
 
 def jurisdiction_label(row: dict) -> str:
     if not row.get("fips"):
-        return row.get("name") or "Jurisdiction not determined"
+        return row.get("name") or NOT_DETERMINED_ROW
     return f"{row['name']}, {row['state']}"
 
 
@@ -86,7 +88,7 @@ def figure_cells(figures: dict) -> dict[tuple[str, str, str], object]:
 
 
 UNDETERMINED_ZEROS = {
-    "fips": None, "name": "Jurisdiction not determined", "state": None, "population": None, "issued": 0,
+    "fips": None, "name": NOT_DETERMINED_ROW, "state": None, "population": None, "issued": 0,
     "issued_outcomes": {"honored": 0, "declined": 0, "pending": 0, "other": 0}, "decline_rate_percent": None,
     "issued_per_100k": None, "resolved": 0, "declined": 0, "policy_on_file": False,
 }

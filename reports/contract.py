@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from .errors import CATALOGUE, ERROR
-from .schema import ICE_LIFT_REASONS, KINDS, LAYOUTS, OUTCOME_WORDS
+from .schema import KINDS, LAYOUTS
+from .vocabulary import ICE_LIFT_REASONS, OUTCOME_WORDS
 
 SPREADSHEET_TEMPLATES_DIR = Path("docs", "spreadsheet-templates")  # in the checkout, the documentation's copies
 

@@ -24,7 +24,8 @@ from .frames import CORRECTION_SUMMARY_COLUMNS, RESPONSE_COLUMNS, STAFF_CORRECTI
 from .join import display_value
 from .jurisdiction import resolve_jurisdictions
 from .reference import Counties
-from .schema import KINDS, STATES
+from .schema import KINDS
+from .vocabulary import STATES
 
 CORRECTED = CORRECTION  # jurisdiction_source / outcome_date_source of a corrected value
 CORRECTED_EVIDENCE = "a correction recorded by staff"

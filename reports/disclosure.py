@@ -7,17 +7,73 @@
 - ``min_cell`` (off by default: the DDOR published exact counts) withholds small counts: see
   ``suppress_report``.
 
-The building blocks, and the proof that withheld counts cannot be worked out from the totals, are in
-``privacy``; this module applies them to the report's tables.
+- ``top_code``: in row-level downloads, a citizenship seen fewer than k times in the week becomes "Other",
+  so a rare nationality cannot single a person out.
+- ``week_only``: row-level downloads carry the week (its last day) instead of exact dates. Flags computed
+  from the exact dates (``issued_before_week``, ``in_report_week``) must be computed before and are kept;
+  because weeks are aligned, "week ending before the report week" is the same as "date before it".
+
+Small-cell suppression, and the proof that withheld counts cannot be worked out from the totals, are in
+``suppression``; this module applies it to the report's tables.
 """
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable, Mapping
+
 import pandas as pd
 
-from .privacy import top_code, week_only
 from .settings import Settings
+from .suppression import SUPPRESSED, suppress
+from .vocabulary import CHARGE_STATUSES
 
 NOT_TOP_CODED = ("unknown",)
+
+
+# --- row-level tables -----------------------------------------------------------------------------------------
+
+def top_code(series: pd.Series, k: int, other: str = "Other", keep: Iterable[str] = ()) -> pd.Series:
+    """A new series where every value seen fewer than ``k`` times in ``series`` is ``other``.
+
+    Missing values (None, NaN) are not a value: they are not counted and stay missing. Values in ``keep``
+    (e.g. "unknown") are never replaced. With ``k`` of 1 or less nothing changes. Values are compared exactly
+    (case and spacing matter; the validated citizenship names are already canonical)."""
+    out = series.astype(object).copy()
+    if k <= 1:
+        return out
+    counts = series.dropna().value_counts()
+    rare = set(counts[counts < k].index) - set(keep)
+    return out.where(~series.isin(rare).to_numpy(), other)
+
+
+ROW_LEVEL_DATE_COLUMNS = {
+    # column of tables.declines_detail / issued_detail / charges_detail → its week-only name
+    "date_issued": "week_issued",
+    "date_declined": "week_declined",
+    "outcome_date": "outcome_week",
+    "arrest_date": "arrest_week",
+}
+
+
+def week_ending(dates: pd.Series, week_start: int) -> pd.Series:
+    """Each date replaced by the last day of the reporting week that contains it (``period.week_containing``;
+    ``week_start``: 0 = Monday … 5 = Saturday), as ``datetime.date``; missing dates stay missing (NaT).
+    Accepts dates, datetimes or ISO strings."""
+    stamps = pd.to_datetime(pd.Series(dates, copy=True), format="ISO8601").dt.normalize()
+    days_to_end = (week_start + 6 - stamps.dt.day_of_week) % 7
+    return (stamps + pd.to_timedelta(days_to_end, unit="D")).dt.date
+
+
+def week_only(frame: pd.DataFrame, week_start: int,
+              columns: Mapping[str, str] = ROW_LEVEL_DATE_COLUMNS) -> pd.DataFrame:
+    """A copy of a row-level table whose exact-date columns hold the week instead: each column named in
+    ``columns`` (old name → new name) that the frame has becomes the last day of its week, renamed, in the
+    same position. Every other column is unchanged, so flags computed from the exact dates survive."""
+    out = frame.copy()
+    present = {old: new for old, new in columns.items() if old in out.columns}
+    for old in present:
+        out[old] = week_ending(out[old], week_start)
+    return out.rename(columns=present)
 
 
 def row_level(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -33,7 +89,7 @@ def row_level(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 
 # --- small counts ---------------------------------------------------------------------------------------------
 
-WITHHELD = "[c]"
+WITHHELD = SUPPRESSED
 OUTCOME_COLUMNS = ["honored", "issued_declined", "pending", "other"]
 CRIMINALITY = ["convicted", "pending_charges", "no_record", "criminality_unknown"]
 ROW_LEVEL_DOWNLOADS = ("detainers-issued.csv", "declines.csv", "subsequent-charges.csv")
@@ -42,14 +98,10 @@ ROW_LEVEL_DOWNLOADS = ("detainers-issued.csv", "declines.csv", "subsequent-charg
 def suppress_report(report):
     """The report as published under ``min_cell``: a new Report whose counts 1..min_cell-1, and the further
     counts that would give them away, read "[c]". Each table is protected with its totals
-    (``privacy.suppress``); a figure printed in two tables is withheld in both; a rate or median computed from a
+    (``suppression.suppress``); a figure printed in two tables is withheld in both; a rate or median computed from a
     withheld count is withheld too; rows of "all other jurisdictions" are withheld where any of their members
     is. Row-level tables are not published at all (anyone could count them), and caveats that print a small or
-    local count are left out (``tables.computed_caveats``)."""
-    import dataclasses
-
-    from .privacy import suppress
-
+    local count are left out (``caveats.computed_caveats``)."""
     min_cell = report.settings.min_cell
     if min_cell < 2:
         return report
@@ -122,9 +174,6 @@ def _issued_table(report, masked_j: pd.DataFrame, national_mask: pd.Series, nati
 
 
 def _charges_by_jurisdiction(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
-    from .privacy import suppress
-    from .schema import CHARGE_STATUSES
-
     keyed = table.set_axis(table["name"] + "|" + table["fips"])
     week = suppress(keyed, [f"{s}_week" for s in CHARGE_STATUSES], min_cell, total_row="Total|",
                     total_column="charges_week")
@@ -138,9 +187,6 @@ def _charges_by_jurisdiction(table: pd.DataFrame, min_cell: int) -> pd.DataFrame
 
 
 def _charges_by_category(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
-    from .privacy import suppress
-    from .schema import CHARGE_STATUSES
-
     keyed = table.set_axis(table["category"])
     mask = pd.DataFrame(False, index=keyed.index, columns=keyed.columns)
     for when in ("week", "cumulative"):

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .blank import is_null
+
 # internal column -> published name, per file
 RENAMED = {
     "jurisdictions.csv": {"honored": "issued_honored_so_far", "issued_declined": "issued_declined_so_far",
@@ -202,7 +204,7 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: Path, *, title: str, creat
 
 
 def _write_cell(sheet, row: int, col: int, value, date_format) -> None:
-    if value is None or value is pd.NaT or (isinstance(value, float) and value != value) or value is pd.NA:
+    if is_null(value):
         return  # a blank is blank
     if isinstance(value, pd.Timestamp):
         value = value.date()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .schema import STATES
+from .vocabulary import STATES
 
 # Whole-token abbreviations, spelled out. "CO" is County in a facility name ("DELAWARE CO JAIL").
 ABBREVIATIONS: dict[str, str] = {

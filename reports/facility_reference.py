@@ -33,7 +33,7 @@ from pathlib import Path
 from .facility_names import COUNTY_MARKERS, distinctive_words, name_keys, place_key, squash, tokens
 from .reference import Counties, load_counties
 from .resources import package_path
-from .schema import STATES
+from .vocabulary import STATES
 
 DATA_DIR = package_path("data")
 SOURCES_DIR = DATA_DIR / "facility-sources"

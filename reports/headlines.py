@@ -9,7 +9,7 @@ import pandas as pd
 
 from .period import Week, week_containing
 from .rounding import ratio_half_up
-from .validate import DAY
+from .parsers import DAY
 
 MIN_COHORT_FOR_RATE = 20  # never a rate on fewer people
 AVERAGE_WEEKS = 4

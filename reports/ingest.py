@@ -1,74 +1,25 @@
-"""Stage 1: find staff files, read every sheet, find its header, recognise its layout.
+"""Stage 1: find each sheet's header row, recognise its layout, and tell records from blank, total and note rows.
 
-Output is a list of ``SheetTable``: the raw cell values of the columns a layout
-needs, one row per candidate record, each with its spreadsheet row number.
-Nothing is parsed here beyond what the reader gives (see ``validate``).
+Files are found by ``input_files`` and read into ``RawSheet`` by ``delimited`` and ``workbooks``. Output is
+a ``SheetTable``: the raw cell values of the columns a layout needs, one row per candidate record, each
+with its spreadsheet row number. Nothing is parsed here beyond what the reader gives (see ``validate``).
 """
 from __future__ import annotations
 
-import csv
-import difflib
-import hashlib
-import io
-import re
-import time
-import zipfile
 import dataclasses
-from collections import Counter
+import difflib
+import re
 from dataclasses import dataclass, field
-from os import scandir
-from pathlib import Path
-from typing import Callable
 
-import defusedxml.ElementTree as SafeET
 import numpy as np
-import python_calamine
 
-from .atomic import sha256_file
-from .errors import Problem, column_index, column_letter
 from . import xlsx
-from .schema import LAYOUTS, Layout, layout_required_fields, normalise_header
-
-SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm"}
-ODS_SUFFIXES = {".ods"}
-TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}  # delimited text: comma, tab (Excel's "Unicode Text"), semicolon, pipe
-READ_SUFFIXES = SPREADSHEET_SUFFIXES | ODS_SUFFIXES | TEXT_SUFFIXES
-OTHER_SPREADSHEETS = {".xlsb", ".numbers", ".fods", ".xltx", ".xltm", ".ots"}
-HEADER_SEARCH_ROWS = 30
-# A real 100 MB ICE export inflates to roughly 1 GB of XML; far beyond that, or a
-# member that inflates more than MAX_RATIO times, is treated as a zip bomb.
-MAX_UNCOMPRESSED_BYTES = 4 * 1024**3
-MAX_RATIO = 250
-RATIO_CHECK_MIN_BYTES = 20 * 1024**2
-# A file modified this recently may still be being copied: it is looked at once more a second later.
-SETTLE_SECONDS = 3.0
-SETTLE_PAUSE = 1.0
-
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003, and Excel's encrypted workbooks
-ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted .xlsx is wrapped in
+from .blank import is_empty
+from .errors import Problem, column_letter
+from .rawsheet import HEADER_SEARCH_ROWS, RawSheet
+from .schema import KINDS, LAYOUTS, Layout, layout_required_fields, normalise_header
 
 TOTAL_ROW = re.compile(r"^\s*(grand\s+)?(sub)?totals?\b", re.IGNORECASE)
-
-
-@dataclass
-class RawSheet:
-    file: str  # path relative to the inputs folder, as staff see it
-    sheet: str  # sheet name; "" for a CSV file
-    rows: list[list]  # rows[i] is spreadsheet row i + 1
-    mtime: float
-    date1904: bool = False
-    hidden: bool = False
-    merged_ranges: list = field(default_factory=list)
-    formula_gaps: frozenset = frozenset()  # (row index, column index) of formulas with no saved value
-    # A large sheet (reports.xlsx): ``rows`` holds only its first rows; the data are read by column.
-    width: int | None = None
-    read_columns: Callable | None = None  # (header index, column indexes) -> {index: values below the header}
-    read_whole: Callable | None = None  # () -> every row, for a sheet whose columns cannot be read by type
-
-    @property
-    def row_count(self) -> int:
-        return len(self.rows)
 
 
 @dataclass
@@ -104,477 +55,6 @@ class SheetTable:
         return len(self.record_rows) + len(self.excluded)
 
 
-def find_input_files(inputs_dir: Path) -> tuple[list[Path], list[Problem]]:
-    """Every file to read under inputs_dir (sub-folders too), sorted; every other entry is named in a problem.
-
-    Hidden names (.gitkeep, editor and OS metadata) are skipped. A folder that cannot be listed, a named pipe
-    or device, a broken link and a link leading outside the folder are errors: never silently skipped.
-    """
-    files, problems = [], []
-    if not inputs_dir.exists():
-        return files, problems
-    root = inputs_dir.resolve()
-    pending = [inputs_dir]
-    while pending:
-        folder = pending.pop()
-        rel_folder = folder.relative_to(inputs_dir).as_posix()
-        try:
-            entries = sorted(scandir(folder), key=lambda e: e.name)
-        except OSError as exc:
-            problems.append(Problem("E106", f"{rel_folder}/", message=f"the folder cannot be listed "
-                                                                   f"({exc.strerror or exc}); its files were not read"))
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            path = Path(entry.path)
-            rel = path.relative_to(inputs_dir).as_posix()
-            if entry.is_symlink():
-                target = path.resolve()
-                if not target.exists():
-                    problems.append(Problem("E107", rel, message=f"a link to {target}, which does not exist"))
-                    continue
-                if not target.is_relative_to(root):
-                    problems.append(Problem("E108", rel, message=f"a link to {target}, outside {inputs_dir}"))
-                    continue
-                if target.is_dir():
-                    problems.append(Problem("W101", rel, message="a link to a folder inside the inputs folder; "
-                                                                 "not followed (its files are read where they are)"))
-                    continue
-            if entry.is_dir(follow_symlinks=False):
-                pending.append(path)
-            elif not path.is_file():
-                problems.append(Problem("E107", rel, message="not a regular file (a named pipe, socket or device)"))
-            else:
-                problem = _unread_reason(path, rel)
-                if problem:
-                    problems.append(problem)
-                else:
-                    files.append(path)
-    files.sort(key=lambda p: p.relative_to(inputs_dir).as_posix())
-    return files, problems
-
-
-def _unread_reason(path: Path, rel: str) -> Problem | None:
-    suffix = path.suffix.lower()
-    if path.name.startswith("~$"):
-        return Problem("W101", rel, message="an Excel lock file (the workbook is open somewhere); not read")
-    if suffix in READ_SUFFIXES:
-        return None
-    if suffix == ".xls":
-        return Problem("E101", rel, message="old .xls format; save it as .xlsx")
-    if suffix in OTHER_SPREADSHEETS:  # a table that may hold records: an error, never a file quietly skipped
-        return Problem("E101", rel, message=f"{suffix} spreadsheets are not read; save it as .xlsx")
-    return Problem("W101", rel, message=f"{suffix or 'no extension'} files are not read")
-
-
-def file_state(path: Path) -> tuple[int, int]:
-    """(size, modification time in ns): what changes while a file is still being written."""
-    stat = path.stat()
-    return stat.st_size, stat.st_mtime_ns
-
-
-def pause(seconds: float) -> None:
-    time.sleep(seconds)
-
-
-def read_inputs(inputs_dir: Path, paths: list[Path], check_file, cache=None) -> list:
-    """Check every file (``check_file(path, rel, digest or None) -> cache.FileResult``), or take its result
-    from the cache;
-    a file that changes while it is looked at is still being copied: E105, and nothing of it.
-
-    Each file's size and modification time are taken before and after it is read (or hashed, for the cache);
-    files modified in the last SETTLE_SECONDS are looked at once more SETTLE_PAUSE later (one pause for all,
-    before reading). A complete file that is merely new is read normally.
-    """
-    from .cache import FileResult
-
-    first: dict[Path, tuple | None] = {}
-    for path in paths:
-        try:
-            first[path] = file_state(path)
-        except OSError:
-            first[path] = None
-    now_ns = time.time_ns()
-    if any(state and now_ns - state[1] < SETTLE_SECONDS * 1e9 for state in first.values()):
-        pause(SETTLE_PAUSE)
-    results = []
-    for path in paths:
-        rel = path.relative_to(inputs_dir).as_posix()
-        try:
-            before = file_state(path)
-        except OSError as exc:
-            results.append(_file_problem(rel, Problem("E106", rel, message=f"cannot be read ({exc.strerror or exc})")))
-            continue
-        if first[path] != before:
-            results.append(_file_problem(rel, _still_copying(rel, first[path], before)))
-            continue
-        result, digest = None, None
-        if cache is not None and cache.enabled:
-            digest = cache.digest(path, rel)
-            result = cache.load(digest, rel)
-        fresh = result is None
-        if fresh:
-            result = check_file(path, rel, digest)
-        try:
-            after = file_state(path)
-        except OSError:
-            after = None
-        if after != before:
-            results.append(_file_problem(rel, _still_copying(rel, before, after)))
-            continue
-        if fresh and cache is not None:
-            cache.store(result)
-        results.append(result)
-    return results
-
-
-def _file_problem(rel: str, problem: Problem):
-    from .cache import FileResult
-
-    return FileResult(rel, None, [problem], [{"file": rel, "sheet": "", "kind": "", "layout": "not read"}], [], [])
-
-
-def _still_copying(rel: str, before, after) -> Problem:
-    if after is None:
-        what = "it disappeared"
-    elif before and after[0] != before[0]:
-        what = f"its size went from {before[0]:,} to {after[0]:,} bytes"
-    else:
-        what = "it was modified"
-    return Problem("E105", rel, message=f"{what} while it was being read: it is still being copied or written; "
-                                        "run again when it is complete. Nothing was published")
-
-
-def read_file(path: Path, rel: str, max_bytes: int | None = None) -> tuple[list[RawSheet], list[Problem]]:
-    """The sheets of one file, or the problem that stopped it being read."""
-    try:
-        size = path.stat().st_size
-        if max_bytes is not None and size > max_bytes:
-            return [], [Problem("E109", rel, message=f"{size:,} bytes, more than max_input_bytes "
-                                                     f"({max_bytes:,}); not read")]
-        with open(path, "rb") as handle:
-            head = handle.read(8)
-        suffix = path.suffix.lower()
-        if head.startswith(OLE_MAGIC):
-            if _contains(path, ENCRYPTED_PACKAGE):
-                raise Encrypted("the workbook is encrypted with a password")
-            raise UnreadableFile("an old Excel 97-2003 workbook (.xls format); save it as .xlsx")
-        if suffix in TEXT_SUFFIXES:
-            if head.startswith(ZIP_MAGIC):
-                raise UnreadableFile(f"a zipped spreadsheet (.xlsx or .ods) with a {suffix} name; "
-                                     "give it its right extension")
-            return read_csv(path, rel)
-        if suffix in ODS_SUFFIXES:
-            return read_workbook(path, rel, ods=True)
-        return read_workbook(path, rel)
-    except UnsafeFile as exc:
-        return [], [Problem("E102", rel, message=str(exc))]
-    except UnreadableFile as exc:
-        return [], [Problem(exc.code, rel, message=str(exc))]
-    except PermissionError as exc:
-        return [], [Problem("E106", rel, message=f"cannot be read ({exc.strerror or exc})")]
-    except OSError as exc:
-        return [], [Problem("E101", rel, message=f"cannot be read ({exc.strerror or exc})")]
-
-
-def _contains(path: Path, needle: bytes) -> bool:
-    with open(path, "rb") as handle:
-        tail = b""
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            if needle in tail + block:
-                return True
-            tail = block[-len(needle):]
-    return False
-
-
-class UnreadableFile(Exception):
-    code = "E101"
-
-
-class UnsafeFile(Exception):
-    pass
-
-
-class BadEncoding(UnreadableFile):
-    code = "E103"
-
-
-class Encrypted(UnreadableFile):
-    code = "E111"
-
-
-class CellTooLong(UnreadableFile):
-    code = "E110"
-
-
-def decode_csv_bytes(data: bytes) -> str:
-    """UTF-16 by its byte-order mark (Excel's "Unicode Text"), UTF-8 with or without BOM, else cp1252 (what
-    Excel writes on Windows). Text that still holds NUL characters is not text in any of these: one error."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = _decode(data, "utf-16")
-    elif data.startswith(b"\xef\xbb\xbf"):
-        text = _decode(data[3:], "utf-8")
-    elif _looks_utf16(data):
-        text = _decode(data, "utf-16-le" if data[1:200:2].count(0) > data[0:200:2].count(0) else "utf-16-be")
-    else:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError as exc:
-                raise BadEncoding(f"wrong encoding: neither UTF-8, UTF-16 nor Windows-1252 text "
-                                  f"(byte {exc.start})") from exc
-    if "\x00" in text:
-        raise BadEncoding("wrong encoding: the text holds NUL characters, so it is not UTF-8, UTF-16 or "
-                          "Windows-1252 text (a binary file, or another encoding)")
-    return text
-
-
-def _decode(data: bytes, encoding: str) -> str:
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise BadEncoding(f"wrong encoding: not valid {encoding.upper()} (byte {exc.start})") from exc
-
-
-def _looks_utf16(data: bytes) -> bool:
-    """UTF-16 without a byte-order mark: in ASCII-range text every other byte is NUL."""
-    sample = data[:2000]
-    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
-        return False
-    half = len(sample) // 2
-    return max(sample[0::2].count(0), sample[1::2].count(0)) > 0.8 * half and min(
-        sample[0::2].count(0), sample[1::2].count(0)) < 0.1 * half
-
-
-DELIMITERS = (",", "\t", ";", "|")
-
-
-def choose_delimiter(text: str, preferred: str = ",") -> str:
-    """The delimiter that splits the most of the first lines into the same number (two or more) of fields.
-    Title lines above a header do not confuse it the way csv.Sniffer is confused."""
-    lines = [line for line in text[:50000].splitlines()[:200] if line.strip()]
-    best, best_score = preferred, 0
-    for delimiter in (preferred, *(d for d in DELIMITERS if d != preferred)):
-        try:
-            widths = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
-        except csv.Error:
-            continue
-        common = Counter(w for w in widths if w >= 2).most_common(1)
-        score = common[0][1] if common else 0
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
-def read_csv(path: Path, rel: str) -> tuple[list[RawSheet], list[Problem]]:
-    """A delimited text file (.csv, .tsv, .txt): one sheet, named ""."""
-    text = decode_csv_bytes(path.read_bytes())
-    delimiter = choose_delimiter(text, "," if path.suffix.lower() == ".csv" else "\t")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows, line = [], 0  # line: the last line of the last row read whole
-    try:
-        for row in reader:
-            rows.append(row)
-            line = reader.line_num
-    except csv.Error as exc:
-        if "field larger than field limit" in str(exc):
-            raise CellTooLong(f"the row starting on line {line + 1:,} has a cell longer than "
-                              f"{csv.field_size_limit():,} characters (a quote that is never closed, or not a "
-                              "table)") from None
-        raise UnreadableFile(f"not a readable delimited text file (line {line + 1:,}: {exc})") from None
-    return [RawSheet(rel, "", rows, path.stat().st_mtime)], []
-
-
-@dataclass(frozen=True)
-class SheetScan:
-    """What one pass over a sheet's XML tells before it is read: formula cells without a saved value (a
-    reader sees them empty), merged ranges, and how many rows the sheet declares."""
-
-    formula_gaps: frozenset = frozenset()
-    merged: tuple = ()
-    declared: tuple[int, int] | None = None  # (rows, columns)
-
-
-def check_zip(path: Path) -> tuple[bool, dict[str, SheetScan]]:
-    """Refuse zip bombs from the declared sizes, before anything is inflated; the 1904 flag; each sheet's scan."""
-    archive = _open_zip(path, ".xlsx")
-    with archive:
-        _check_sizes(archive)
-        try:
-            workbook_xml = archive.read("xl/workbook.xml")
-        except KeyError as exc:
-            raise UnreadableFile("not a valid .xlsx file (no workbook part)") from exc
-        root = _safe_xml(workbook_xml, "workbook")
-        date1904 = any(e.get("date1904", "0").lower() in ("1", "true")
-                       for e in root.iter() if e.tag.rsplit("}", 1)[-1] == "workbookPr")
-        scans = {name: _scan_sheet(archive, part) for name, part in _sheet_parts(archive, root).items()}
-    return date1904, scans
-
-
-def check_ods(path: Path) -> None:
-    """An OpenDocument spreadsheet: the zip-bomb check, and a password-protected file is named as such."""
-    archive = _open_zip(path, ".ods")
-    with archive:
-        _check_sizes(archive)
-        try:
-            manifest = archive.read("META-INF/manifest.xml")
-        except KeyError:
-            manifest = b""
-        if b"encryption-data" in manifest:
-            raise Encrypted("the spreadsheet is encrypted with a password")
-
-
-def _open_zip(path: Path, what: str) -> zipfile.ZipFile:
-    try:
-        return zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
-        raise UnreadableFile(f"not a valid {what} file (it is not a zip archive)") from exc
-
-
-def _check_sizes(archive: zipfile.ZipFile) -> None:
-    members = archive.infolist()
-    total = sum(m.file_size for m in members)
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise UnsafeFile(f"declares {total:,} bytes of content, more than the {MAX_UNCOMPRESSED_BYTES:,} allowed")
-    for m in members:
-        if m.file_size > RATIO_CHECK_MIN_BYTES and m.file_size > MAX_RATIO * max(m.compress_size, 1):
-            raise UnsafeFile(f"part {m.filename} inflates {m.file_size // max(m.compress_size, 1)}x")
-
-
-def _safe_xml(data: bytes, what: str):
-    try:
-        return SafeET.fromstring(data)
-    except Exception as exc:  # defusedxml raises on entity tricks, ParseError on junk
-        raise UnsafeFile(f"{what} part refused by the XML parser: {exc}") from exc
-
-
-def _sheet_parts(archive: zipfile.ZipFile, workbook_root) -> dict[str, str]:
-    """Sheet name -> its XML part in the archive, from the workbook and its relationships."""
-    try:
-        rels = _safe_xml(archive.read("xl/_rels/workbook.xml.rels"), "relationships")
-    except KeyError:
-        return {}
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter() if r.tag.rsplit("}", 1)[-1] == "Relationship"}
-    parts = {}
-    for sheet in workbook_root.iter():
-        if sheet.tag.rsplit("}", 1)[-1] != "sheet":
-            continue
-        rel_id = next((v for k, v in sheet.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
-        target = targets.get(rel_id, "")
-        parts[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return parts
-
-
-_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
-_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
-_SAVED_VALUE = re.compile(rb"<v>[^<]")  # openpyxl writes an empty <v /> for a formula it cannot calculate
-
-
-_MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
-_END_OF_DATA = b"</sheetData>"
-
-
-def _scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetScan:
-    """One streamed pass over the part; the formula check parses it only if it has formulas."""
-    try:
-        with archive.open(part) as handle:
-            first = handle.read(4096)
-            tail, has_formula, after_data = first[-16:], b"<f" in first, None
-            for block in iter(lambda: handle.read(1 << 24), b""):
-                seen = tail + block
-                has_formula = has_formula or b"<f" in seen
-                if after_data is not None:
-                    after_data += block
-                elif _END_OF_DATA in seen:
-                    after_data = seen[seen.index(_END_OF_DATA):]
-                tail = block[-16:]
-            if after_data is None and _END_OF_DATA in first:
-                after_data = first[first.index(_END_OF_DATA):]
-        declared = xlsx.declared_size(archive, part)
-        gaps = _formula_gaps(archive.read(part)) if has_formula else frozenset()
-    except KeyError:
-        return SheetScan()
-    merged = tuple(((int(m[2]) - 1, column_index(m[1].decode())), (int(m[4]) - 1, column_index(m[3].decode())))
-                   for m in _MERGE.finditer(after_data or b""))
-    return SheetScan(gaps, merged, declared)
-
-
-def _formula_gaps(data: bytes) -> frozenset:
-    """Cells holding a formula but no saved value."""
-    gaps = set()
-    for match in _CELL.finditer(data):
-        inner = match[2] or b""
-        if b"<f" in inner and not _SAVED_VALUE.search(inner):
-            ref = _REF.search(match[1])
-            if ref:
-                gaps.add((int(ref[2]) - 1, column_index(ref[1].decode("ascii"))))
-    return frozenset(gaps)
-
-
-def read_workbook(path: Path, rel: str, ods: bool = False) -> tuple[list[RawSheet], list[Problem]]:
-    what = ".ods" if ods else ".xlsx"
-    if ods:
-        check_ods(path)
-        date1904, scans = False, {}
-    else:
-        date1904, scans = check_zip(path)
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several types for corrupt parts
-        raise UnreadableFile(f"not a readable {what} file ({type(exc).__name__}: {exc})") from exc
-    sheets = []
-    mtime = path.stat().st_mtime
-    try:
-        for meta in workbook.sheets_metadata:
-            if str(meta.typ) != str(python_calamine.SheetTypeEnum.WorkSheet):
-                continue
-            hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
-            scan = scans.get(meta.name, SheetScan())
-            if not hidden and scan.declared and scan.declared[0] > xlsx.LARGE_SHEET_ROWS:
-                sheets.append(_large_sheet(path, rel, meta.name, mtime, date1904, scan, workbook))
-                continue
-            sheet = workbook.get_sheet_by_name(meta.name)
-            # skip_empty_area=False keeps rows[i] == spreadsheet row i + 1
-            rows = sheet.to_python(skip_empty_area=False)  # hidden sheets too: their rows are reconciled
-            merged = [] if hidden else (sheet.merged_cell_ranges or [])
-            sheets.append(RawSheet(rel, meta.name, rows, mtime, date1904, hidden, merged, scan.formula_gaps))
-    except UnreadableFile:
-        raise
-    except Exception as exc:
-        raise UnreadableFile(f"not a readable {what} file ({type(exc).__name__}: {exc})") from exc
-    finally:
-        workbook.close()
-    return sheets, []
-
-
-def _large_sheet(path: Path, rel: str, name: str, mtime: float, date1904: bool, scan: SheetScan,
-                 workbook) -> RawSheet:
-    """A sheet too large to turn whole into Python values: its first rows now, its columns once its layout
-    is known (reports.xlsx)."""
-    with zipfile.ZipFile(path) as archive:
-        root = _safe_xml(archive.read("xl/workbook.xml"), "workbook")
-        part = _sheet_parts(archive, root)[name]
-        head = xlsx.head_rows(archive, part, HEADER_SEARCH_ROWS)
-
-    def whole() -> list[list]:
-        reopened = python_calamine.CalamineWorkbook.from_path(str(path))
-        try:
-            return reopened.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        finally:
-            reopened.close()
-
-    width = max(scan.declared[1], max((len(r) for r in head), default=0))
-    return RawSheet(rel, name, head, mtime, date1904, False, list(scan.merged), scan.formula_gaps, width=width,
-                    read_columns=xlsx.column_reader(path, name), read_whole=whole)
-
-
-def is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "")
-
-
 def _header_keys(row: list) -> dict[str, list[int]]:
     keys: dict[str, list[int]] = {}
     for index, cell in enumerate(row):
@@ -604,7 +84,7 @@ def recognise(sheet: RawSheet, layouts: tuple[Layout, ...] = LAYOUTS) -> tuple[S
     where = dict(file=sheet.file, sheet=sheet.sheet)
     if sheet.hidden:
         return None, [Problem("W203", **where)]
-    if not any(not is_blank(c) for row in sheet.rows for c in row):
+    if not any(not is_empty(c) for row in sheet.rows for c in row):
         return None, [Problem("W205", **where)]
 
     best_partial = None  # (score, row index, layout, matched, missing)
@@ -637,7 +117,7 @@ def _missing_columns_problem(sheet: RawSheet, row_index: int, layout: Layout, ma
     naming each missing column and the header that probably means it."""
     header = sheet.rows[row_index]
     used = {i for indexes in matched.values() for i in indexes}
-    unmatched = {i: str(header[i]).strip() for i in range(len(header)) if i not in used and not is_blank(header[i])}
+    unmatched = {i: str(header[i]).strip() for i in range(len(header)) if i not in used and not is_empty(header[i])}
     template = layout.name.endswith("(project template)")
     described = "" if template else f" ({layout.name})"
     parts, found_labels = [], []
@@ -677,8 +157,6 @@ def _similar_header(candidates: dict[int, str], names: tuple[str, ...]) -> int |
 
 
 def _canonical_name(layout: Layout, field_name: str) -> str:
-    from .schema import KINDS
-
     return KINDS[layout.kind].column(field_name).name
 
 
@@ -700,11 +178,11 @@ def _build_table(sheet: RawSheet, header_index: int, layout: Layout, matched: di
     used = {i for indexes in matched.values() for i in indexes}
     width = sheet.width or max((len(r) for r in sheet.rows), default=0)
     unknown = [f"{column_letter(i)} ({str(header[i]).strip()})" for i in range(min(len(header), width))
-               if i not in used and not is_blank(header[i])]
+               if i not in used and not is_empty(header[i])]
     if unknown:
         problems.append(Problem("W202", row=header_row, column=", ".join(unknown), message=(
             f"{len(unknown)} column(s) not part of the {layout.name} layout were ignored"), **where))
-    unnamed = [i for i in range(width) if i not in used and (i >= len(header) or is_blank(header[i]))]
+    unnamed = [i for i in range(width) if i not in used and (i >= len(header) or is_empty(header[i]))]
     if any(p.code == "E202" for p in problems):
         return None, problems
     # a sheet read whole is checked on every column, as staff see it; a large one on the columns it reads
@@ -760,7 +238,7 @@ def _data_columns(sheet: RawSheet, header_index: int, indexes: list[int]) -> tup
         for i in indexes:
             values = np.empty(len(data), dtype=object)
             values[:] = [r[i] if i < len(r) else "" for r in data]
-            nonblank = np.fromiter((not is_blank(v) for v in values), bool, len(values))
+            nonblank = np.fromiter((not is_empty(v) for v in values), bool, len(values))
             text = np.fromiter((isinstance(v, str) for v in values), bool, len(values)) & nonblank
             total = np.fromiter((isinstance(v, str) and bool(TOTAL_ROW.match(v)) for v in values), bool, len(values))
             out[i] = _Cells(values, nonblank, text, total)
@@ -789,8 +267,6 @@ def _data_columns(sheet: RawSheet, header_index: int, indexes: list[int]) -> tup
 def _dates_as_text(layout: Layout, columns: dict[str, int], cells: dict[int, _Cells]) -> bool:
     """A date column that fastexcel could only give as text, holding numbers: a mix of Excel date numbers and
     text that only a cell-by-cell read tells apart."""
-    from .schema import KINDS
-
     kind = KINDS[layout.kind]
     for field_name, index in columns.items():
         column = next((c for c in kind.columns if c.field == field_name), None)
@@ -848,7 +324,7 @@ def _merged_data_cells(sheet: RawSheet, record_rows: set[int], columns: dict[str
         rows.update(affected)
         problems.append(Problem("E203", sheet.file, sheet.sheet, r0 + 1,
                                 f"{column_letter(columns[first_column])} ({headers[first_column]})",
-                                "" if is_blank(top_left) else str(top_left).strip(), message=(
+                                "" if is_empty(top_left) else str(top_left).strip(), message=(
                                     f"cells {span} are merged: the value is in row {r0 + 1} only, so "
                                     f"{_row_list(blank, 'would read')} as blank; "
                                     f"{_row_list(affected, 'are', 'is')} not counted")))
@@ -859,47 +335,3 @@ def _row_list(rows: list[int], verb: str, singular_verb: str | None = None) -> s
     if len(rows) == 1:
         return f"row {rows[0]} {singular_verb or verb}"
     return f"rows {', '.join(str(r) for r in rows)} {verb}"
-
-
-def _single_text_cell(row: list) -> bool:
-    filled = [c for c in row if not is_blank(c)]
-    return len(filled) == 1 and isinstance(filled[0], str)
-
-
-def file_fingerprint(rel: str) -> str:
-    return hashlib.sha1(rel.encode("utf-8")).hexdigest()[:8]
-
-
-def add_cell_precisions(table: SheetTable, path: Path, fields: list[str]) -> None:
-    """Read the number formats of a workbook's descriptive date columns (a policy's Date Enacted, As Of):
-    a date shown without its day was typed as a month or a year, and is kept at that precision."""
-    import openpyxl
-
-    columns = {table.columns[f]: f for f in fields if f in table.columns}
-    if not columns or not table.record_rows:
-        return
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = workbook[table.sheet]
-        rows = sheet.iter_rows(min_row=table.header_row + 1, max_row=max(table.record_rows),
-                               min_col=min(columns) + 1, max_col=max(columns) + 1)
-        for offset, row in enumerate(rows):
-            for cell in row:
-                index = getattr(cell, "column", None)
-                if index is None or index - 1 not in columns:
-                    continue
-                precision = format_precision(getattr(cell, "number_format", None))
-                if precision:
-                    table.cell_precisions[(table.header_row + 1 + offset, columns[index - 1])] = precision
-    finally:
-        workbook.close()
-
-
-def format_precision(number_format: str | None) -> str | None:
-    """"month" for a date format without a day (mmm-yy, mmmm yyyy), "year" for yyyy; else None."""
-    if not number_format:
-        return None
-    code = re.sub(r'"[^"]*"|\[[^]]*\]|\\.', "", number_format.lower())
-    if "y" not in code or "d" in code:
-        return None
-    return "month" if "m" in code else "year"

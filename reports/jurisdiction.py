@@ -9,8 +9,6 @@ import pandas as pd
 
 from .reference import Counties
 
-UNDETERMINED = "jurisdiction not determined"  # county_name of a detainer without a county
-
 
 def resolve_jurisdictions(detainers: pd.DataFrame, fips: pd.Series, source, evidence, counties: Counties
                           ) -> pd.DataFrame:
@@ -18,11 +16,10 @@ def resolve_jurisdictions(detainers: pd.DataFrame, fips: pd.Series, source, evid
     county, its name and population, ``source`` as jurisdiction_source and ``evidence`` as
     jurisdiction_evidence (each a value, or a Series indexed like ``fips``). Other rows are unchanged."""
     fips = fips.astype(object).where(fips.notna(), None)
-    county = fips.map(lambda f: counties.by_fips[f] if isinstance(f, str) and f else None)
     values = {
         "county_fips": fips,
-        "county_name": county.map(lambda c: c.name if c is not None else UNDETERMINED),
-        "county_population": county.map(lambda c: c.population if c is not None else None),
+        "county_name": fips.map(counties.name),
+        "county_population": fips.map(counties.population),
         "jurisdiction_source": source,
         "jurisdiction_evidence": evidence,
     }

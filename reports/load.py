@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import attribution, ingest, join, redaction, validate
+from . import attribution, attribution_sources, ingest, input_files, join, redaction, validate, workbooks
+from .parsers import ReadRules
 from .atomic import sha256_file
+from .blank import is_empty
 from .cache import FileResult, InputCache, SheetMeta
 from .corrections import apply_county_corrections, apply_detainer_corrections, correction_tables
 from .errors import ERROR, WARNING, DataNote, Problem
@@ -89,16 +91,16 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
     counties = counties or load_counties()
     settings = settings or DEFAULTS
     today = today or settings.today()
-    rules = validate.ReadRules.from_settings(settings, None)  # dates after the run's day: checked below
+    rules = ReadRules.from_settings(settings, None)  # dates after the run's day: checked below
     layouts = layouts_with_aliases(dict(settings.aliases))
     cache = InputCache(cache_dir, {"layouts": repr(layouts), "outcomes": sorted(settings.outcomes),
                                    "day_first": settings.day_first, "max_bytes": settings.max_input_bytes})
-    paths, problems = ingest.find_input_files(inputs_dir)
+    paths, problems = input_files.find_input_files(inputs_dir)
 
     def check(path: Path, rel: str, digest: str | None) -> FileResult:
         return check_file(path, rel, digest, inputs_dir, layouts, counties, rules, settings.max_input_bytes)
 
-    results = ingest.read_inputs(inputs_dir, paths, check, cache)
+    results = input_files.read_inputs(inputs_dir, paths, check, cache)
     cache.save_index()
     cache.prune()
     sheets, tables, sheet_rows, excluded_rows, digests = [], {}, [], [], {}
@@ -127,7 +129,7 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
     frames, redacted = redaction.redact_published_text(frames, label)
     problems += redacted
     changes = join.resolve_duplicates(frames["detainers"], problems, label)
-    staff_map, frames["facilities"] = attribution.staff_facilities(frames["facilities"], problems, label)
+    staff_map, frames["facilities"] = attribution_sources.staff_facilities(frames["facilities"], problems, label)
     before_corrections, facilities = attribution.assign_jurisdictions(frames["detainers"], staff_map, counties)
     by_detainer = apply_detainer_corrections(frames["detainers"], frames["corrections"],
                                              before_corrections["county_fips"], counties, label)
@@ -171,9 +173,9 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
 
 
 def check_file(path: Path, rel: str, digest: str | None, inputs_dir: Path, layouts, counties: Counties,
-               rules: validate.ReadRules, max_bytes: int) -> FileResult:
+               rules: ReadRules, max_bytes: int) -> FileResult:
     """One file read, its sheets recognised and checked: everything the run needs of it, and all it can cache."""
-    raw_sheets, problems = ingest.read_file(path, rel, max_bytes)
+    raw_sheets, problems = input_files.read_file(path, rel, max_bytes)
     readable = bool(raw_sheets) or not problems
     digest = (digest or sha256_file(path)) if readable else None
     sheet_rows, excluded, sheets = [], [], []
@@ -192,11 +194,11 @@ def check_file(path: Path, rel: str, digest: str | None, inputs_dir: Path, layou
             sheet_rows.append({"file": rel, "sheet": raw.sheet, "kind": "", "layout": reason})
             # every non-blank row is still accounted for, as excluded with the sheet's reason
             excluded += [{"source_file": rel, "source_sheet": raw.sheet, "source_row": i + 1, "row_status": reason}
-                         for i, row in enumerate(raw.rows) if not all(ingest.is_blank(c) for c in row)]
+                         for i, row in enumerate(raw.rows) if not all(is_empty(c) for c in row)]
             continue
         partial_dates = [c.field for c in KINDS[table.kind].columns if c.type == "partial_date"]
-        if partial_dates and rel.lower().endswith(tuple(ingest.SPREADSHEET_SUFFIXES)):
-            ingest.add_cell_precisions(table, inputs_dir / rel, partial_dates)
+        if partial_dates and rel.lower().endswith(tuple(input_files.SPREADSHEET_SUFFIXES)):
+            workbooks.add_cell_precisions(table, inputs_dir / rel, partial_dates)
         sheet_rows.append({"file": rel, "sheet": raw.sheet, "kind": table.kind, "layout": table.layout.name})
         checked = validate.validate_sheet(table, counties, rules)
         sheets.append(dataclasses.replace(checked, table=SheetMeta.of(table)))  # the raw values are done with

@@ -12,7 +12,9 @@ from collections import Counter
 import pandas as pd
 from markupsafe import Markup
 
-from .countymap import county_map_svg, figures_rows, load_geometry, map_description
+from .blank import is_null
+from .countymap import county_map_svg, figures_rows, map_description
+from .mapgeometry import load_geometry
 from .disclosure import WITHHELD
 from .wording import counted
 
@@ -35,7 +37,7 @@ def map_values(jurisdictions: pd.DataFrame, column: str) -> tuple[dict, int]:
         if isinstance(value, str) and value == WITHHELD:
             withheld += 1
         else:
-            values[fips] = 0 if value is None or value != value else value
+            values[fips] = 0 if is_null(value) else value
     return values, withheld
 
 

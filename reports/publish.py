@@ -12,7 +12,6 @@ conviction's text, a citizenship, a facility) is published too.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import shutil
@@ -28,7 +27,8 @@ from .atomic import fsync_dir, fsync_tree, sha256_file, symlink_atomic, write_at
 from .render import DOWNLOADS, downloads_for, render_html, render_pdf
 from .downloads import DICTIONARY_FILE, data_dictionary, public_frame
 from .safetext import csv_text
-from .tables import Report, report_json
+from .jsondoc import report_json
+from .tables import Report
 
 # report.json keys that change with every edition or with the publisher's settings, not with the data
 EDITION_KEYS = ("published", "revision", "first_published", "earlier_revisions", "revision_changes",

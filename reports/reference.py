@@ -8,10 +8,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from .resources import package_path
-from .schema import STATES
+from .vocabulary import STATES
 
 COUNTIES_CSV = package_path("data", "us_county_population_2010_2019.csv")
 STATE_BY_FIPS = {fips: code for code, (fips, _) in STATES.items()}
+NOT_DETERMINED = "not determined"  # a detainer's county when no rule could place it in one
+JURISDICTION_NOT_DETERMINED = f"jurisdiction {NOT_DETERMINED}"
 COUNTY_WORDS = re.compile(r"\s+(County|Parish|Borough|Census Area|City and Borough|Municipality|Municipio|city)$")
 
 
@@ -38,6 +40,19 @@ class Counties:
 
     def in_state(self, state: str) -> list[County]:
         return [c for c in self.by_fips.values() if c.state == state]
+
+    def county(self, fips) -> County | None:
+        """The county of a FIPS code; None for no code (None, NaN, "") or one not in the list."""
+        return self.by_fips.get(fips) if isinstance(fips, str) else None
+
+    def name(self, fips) -> str:
+        """'Montgomery County', or 'jurisdiction not determined' for no county."""
+        county = self.county(fips)
+        return county.name if county else JURISDICTION_NOT_DETERMINED
+
+    def population(self, fips) -> int | None:
+        county = self.county(fips)
+        return county.population if county else None
 
 
 @lru_cache(maxsize=1)

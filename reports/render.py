@@ -23,20 +23,22 @@ Template context (``REPORT_CONTEXT``; StrictUndefined makes a missing key an err
     the PDF, which shows the first PDF_ROWS; 0 in the HTML), chart_phone_uri (the chart drawn for phones; "" in
     the PDF), maps (reports.maps.report_maps), nav (reports.render.navigation), for_pdf (bool),
     data_currency ({latest_week_with_data, weeks_without_data_since}), trend_caveats (trend rows with a caveat).
+Every template also has the global ``not_determined`` (``reference.NOT_DETERMINED``).
 """
 from __future__ import annotations
 
 import base64
 import datetime as dt
 import logging
-import math
 import re
 from pathlib import Path
 
 import jinja2
 
 from . import changed_figures
+from .blank import is_null
 from .exceptions import RenderError
+from .reference import NOT_DETERMINED
 from .chart import trend_chart_svg
 from .resources import package_path
 from .tables import Report
@@ -64,14 +66,11 @@ REPORT_CONTEXT = (
 
 
 
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
 
 def _figure(format_number):
     """A number formatter that prints '–' for no figure and a withheld figure ('[c]') as it is."""
     def fmt(value) -> str:
-        if _missing(value):
+        if is_null(value):
             return "–"
         return value if isinstance(value, str) else format_number(value)
     return fmt
@@ -83,7 +82,7 @@ fmt_pct = _figure(lambda value: f"{value:.1f}%")
 
 
 def fmt_isodate(value) -> str:
-    if _missing(value) or value is dt.date.min:
+    if is_null(value) or value is dt.date.min:
         return "–"
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
@@ -93,7 +92,7 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 def fmt_partial_date(value) -> str:
     """A policy date at the precision written: 2017-02-03 as it is, 2017-02 as February 2017, 2017 as 2017."""
-    if _missing(value) or value == "":
+    if is_null(value) or value == "":
         return "–"
     m = _MONTH.match(str(value))
     if m:
@@ -107,14 +106,14 @@ def fmt_longdate(value: dt.date) -> str:
 
 def fmt_signed(value) -> str:
     """A change: '+6', '−7' (a minus sign), 'no change'."""
-    if _missing(value):
+    if is_null(value):
         return "–"
     return "no change" if value == 0 else f"+{value:,}" if value > 0 else f"\u2212{-value:,}"
 
 
 def fmt_isolong(value) -> str:
     """An ISO date string as 'March 28, 2026'."""
-    return "–" if _missing(value) or not value else fmt_longdate(dt.date.fromisoformat(str(value)[:10]))
+    return "–" if is_null(value) or not value else fmt_longdate(dt.date.fromisoformat(str(value)[:10]))
 
 
 def fmt_criminality(value: str) -> str:
@@ -132,6 +131,7 @@ def environment() -> jinja2.Environment:
     env.filters.update(num=fmt_num, dec=fmt_dec, pct=fmt_pct, isodate=fmt_isodate, longdate=fmt_longdate,
                        criminality=fmt_criminality, title_unknown=fmt_title_unknown, plural=noun,
                        partial_date=fmt_partial_date, signed=fmt_signed, isolong=fmt_isolong)
+    env.globals["not_determined"] = NOT_DETERMINED
     return env
 
 

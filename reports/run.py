@@ -20,7 +20,7 @@ from typing import Callable
 
 import pandas as pd
 
-from . import changed_figures, faults, ingest
+from . import changed_figures, faults, input_files
 from .archive import (TreeReport, archived_weeks, current_is_sample, next_revision_number, reconcile,
                       published_revisions, retire_sample_editions, run_lock)
 from .atomic import sha256_file, write_atomic
@@ -38,7 +38,8 @@ from .reference import load_counties
 from .resources import package_digest
 from .sample import CREATED as SAMPLE_CREATED
 from .settings import Settings, load_settings
-from .tables import Report, build_report, report_json, week_has_data
+from .jsondoc import report_json
+from .tables import Report, build_report, week_has_data
 
 RENDER_WORKERS = min(2, os.cpu_count() or 1)  # editions of a multi-week run render one per core
 STATE_FILE = "last-run.json"  # in the staff folder: what the last successful run was made from
@@ -56,7 +57,7 @@ class JobResult:
 
 
 def has_staff_inputs(inputs: Path) -> bool:
-    files, problems = ingest.find_input_files(inputs)
+    files, problems = input_files.find_input_files(inputs)
     return bool(files or problems)
 
 
@@ -93,7 +94,7 @@ def code_fingerprint() -> str:
 
 
 def input_hashes(inputs: Path) -> dict[str, str]:
-    files, _ = ingest.find_input_files(inputs)
+    files, _ = input_files.find_input_files(inputs)
     hashes = {}
     for path in files:
         try:

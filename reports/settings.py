@@ -13,7 +13,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .exceptions import SettingsError
-from .schema import KINDS, OUTCOMES, alias_targets
+from .schema import KINDS, alias_targets
+from .vocabulary import OUTCOMES
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DATE_ORDERS = ("month-first", "day-first")

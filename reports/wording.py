@@ -10,3 +10,9 @@ def noun(count: int, singular: str, plural: str | None = None) -> str:
 def counted(count: int, singular: str, plural: str | None = None) -> str:
     """'1 detainer', '1,204 detainers'."""
     return f"{count:,} {noun(count, singular, plural)}"
+
+
+def rows_text(rows: list[int], shown: int = 5) -> str:
+    """'row 7', or '12 rows (7, 8, 9, 10, 11 …)': spreadsheet rows named in a staff message."""
+    listed = ", ".join(str(r) for r in rows[:shown]) + (" …" if len(rows) > shown else "")
+    return f"row {listed}" if len(rows) == 1 else f"{len(rows):,} rows ({listed})"

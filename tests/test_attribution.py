@@ -12,18 +12,19 @@ import pandas as pd
 import pytest
 
 from reports import attribution as attr
+from reports import attribution_sources as sources
 from reports.facility_names import distinctive_words, name_keys
 from reports.facility_reference import REFERENCE_DIR, build, load_rows, reference_files
 from reports.load import load_inputs
 from reports.reference import load_counties
-from reports.schema import STATES
+from reports.vocabulary import STATES
 
 COUNTIES = load_counties()
-NO_STAFF = attr.StaffFacilities()
+NO_STAFF = sources.StaffFacilities()
 
 
 def attribute(name, city, state, code=None, staff=NO_STAFF) -> attr.Attribution:
-    return attr.attribute_facility(code, name, city, state, staff, attr.load_reference(), COUNTIES)
+    return attr.attribute_facility(code, name, city, state, staff, sources.load_reference(), COUNTIES)
 
 
 # --------------------------------------------------------------------------- the reference
@@ -112,7 +113,7 @@ def test_ice_county_field_alone_never_establishes_a_county():
 def test_prison_whose_mailing_town_is_a_borough_of_the_next_county():
     got = attribute("MOSHANNON VALLEY CORRECTIONAL", "PHILIPSBURG", "PA")
     assert (got.fips, got.method) == ("42033", "reference-words")  # Clearfield, not Centre (Philipsburg)
-    place = attr.load_reference().places[("PA", "PHILIPSBURG")]
+    place = sources.load_reference().places[("PA", "PHILIPSBURG")]
     assert "42027" in place["agencies"]  # the city alone would have said Centre County
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from ingest_helpers import FIXTURES
 from shared_data import PA_DETAINERS, needs_pa_detainers
-from reports import cache, ingest
+from reports import cache, input_files
 from reports.load import load_inputs
 from reports.settings import DEFAULTS
 
@@ -37,13 +37,13 @@ def inputs(tmp_path):
 def reads(monkeypatch):
     """The files the workbook and CSV readers open, in order."""
     opened = []
-    real = ingest.read_file
+    real = input_files.read_file
 
     def counting(path, rel, max_bytes=None):
         opened.append(rel)
         return real(path, rel, max_bytes)
 
-    monkeypatch.setattr(ingest, "read_file", counting)
+    monkeypatch.setattr(input_files, "read_file", counting)
     return opened
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ingest_helpers import day, problem_keys, reconciliation, row_at, used_by_id
 from reports.frames import CORRECTION_SUMMARY_COLUMNS, RESPONSE_COLUMNS
-from reports.jurisdiction import UNDETERMINED
+from reports.reference import JURISDICTION_NOT_DETERMINED
 from reports.load import load_inputs
 from reports.staff_reports import write_staff_reports
 
@@ -115,8 +115,8 @@ def test_corrections_applied_to_detainers(tmp_path):
         # same county, another facility: not moved
         "D-4": ("honored", "Honored", "IA", "19069", "Franklin County", 10070, "record", ""),
         # blank Correct Value: jurisdiction not determined
-        "D-5": ("declined", "Declined", "IA", None, UNDETERMINED, None, "correction", REF.format(4)),
-        "D-6": ("pending", "Pending", "IA", None, UNDETERMINED, None, "correction", REF.format(4)),
+        "D-5": ("declined", "Declined", "IA", None, JURISDICTION_NOT_DETERMINED, None, "correction", REF.format(4)),
+        "D-6": ("pending", "Pending", "IA", None, JURISDICTION_NOT_DETERMINED, None, "correction", REF.format(4)),
     }
 
 
@@ -152,7 +152,7 @@ def test_public_corrections_log_and_responses(tmp_path):
          "ICE apologized to Franklin County, Iowa.", 2,
          day("2017-01-29"), day("2017-02-02"), day("2017-02-06"), day("2017-02-06"), REF.format(3)),
         (day("2017-03-24"), "county", "Montgomery County, IA", "19137", "Montgomery County", "IA", "",
-         "County FIPS", "These detainers were not sent to Montgomery County, Iowa.", UNDETERMINED, "", 2,
+         "County FIPS", "These detainers were not sent to Montgomery County, Iowa.", JURISDICTION_NOT_DETERMINED, "", 2,
          day("2017-01-28"), day("2017-02-03"), day("2017-01-30"), day("2017-01-30"), REF.format(4)),
     ]
     # (the outcome dates of pending detainers are blank and left out of the ranges)
@@ -280,7 +280,7 @@ def test_detainer_level_blank_county_beats_the_facilities_sheet(tmp_path):
            for i in ("D-2", "D-3", "D-4")}
     assert got == {
         "D-2": ("36033", "Franklin County", "correction", f"{REF.format(3)}; {REF.format(4)}"),
-        "D-3": (None, UNDETERMINED, "correction", REF.format(2)),
+        "D-3": (None, JURISDICTION_NOT_DETERMINED, "correction", REF.format(2)),
         "D-4": ("36033", "Franklin County", "correction", REF.format(4)),  # no Facility: the whole county
     }
 

@@ -12,6 +12,7 @@ import pytest
 from defusedxml import ElementTree
 
 from reports import countymap as cm
+from reports import mapgeometry as geo
 from reports.reference import COUNTIES_CSV
 from reports.render import render_pdf
 
@@ -55,44 +56,44 @@ def issue_1_svg() -> str:
 # --- geometry -----------------------------------------------------------------------------------------------
 
 def test_geometry_has_exactly_the_reference_counties():
-    assert sorted(cm.load_geometry().counties) == REFERENCE_FIPS
+    assert sorted(geo.load_geometry().counties) == REFERENCE_FIPS
     assert len(REFERENCE_FIPS) == 3142
 
 
 def test_topology_ids_are_five_digit_strings():
-    topology = json.loads(cm.TOPOLOGY_FILE.read_text(encoding="utf-8"))
+    topology = json.loads(geo.TOPOLOGY_FILE.read_text(encoding="utf-8"))
     ids = [g["id"] for g in topology["objects"]["counties"]["geometries"]]
     assert all(isinstance(i, str) and re.fullmatch(r"\d{5}", i) for i in ids)
     assert "06037" in ids  # Los Angeles keeps its leading zero
 
 
 def test_licence_notice_ships_with_the_geometry():
-    licence = (cm.GEO_DIR / "us-atlas-LICENSE").read_text(encoding="utf-8")
+    licence = (geo.GEO_DIR / "us-atlas-LICENSE").read_text(encoding="utf-8")
     assert "Copyright 2013-2019 Michael Bostock" in licence and "Permission to use" in licence
 
 
 def test_decoder_follows_delta_encoding_and_reversed_arcs():
     topology = {"transform": {"scale": [0.5, 2], "translate": [10, 20]},
                 "arcs": [[[0, 0], [2, 0], [0, 1]], [[2, 1], [-2, -1]]]}
-    arcs = cm.decode_arcs(topology)
+    arcs = geo.decode_arcs(topology)
     assert arcs == [[(10, 20), (11, 20), (11, 22)], [(11, 22), (10, 20)]]
-    assert cm.stitch_ring(arcs, [0, 1]) == [(10, 20), (11, 20), (11, 22), (10, 20)]
-    assert cm.stitch_ring(arcs, [~1, ~0]) == [(10, 20), (11, 22), (11, 20), (10, 20)]
+    assert geo.stitch_ring(arcs, [0, 1]) == [(10, 20), (11, 20), (11, 22), (10, 20)]
+    assert geo.stitch_ring(arcs, [~1, ~0]) == [(10, 20), (11, 22), (11, 20), (10, 20)]
 
 
 def test_path_numbers_are_short_and_exact():
-    assert [cm.format_fixed(v, 10) for v in (123, 120, -5, 0, -1205)] == ["12.3", "12", "-.5", "0", "-120.5"]
-    assert cm.polyline_data([(10, 20), (15, 20), (15, 13)], 10, closed=True) == "M1 2l.5 0 0-.7z"
+    assert [geo.format_fixed(v, 10) for v in (123, 120, -5, 0, -1205)] == ["12.3", "12", "-.5", "0", "-120.5"]
+    assert geo.polyline_data([(10, 20), (15, 20), (15, 13)], 10, closed=True) == "M1 2l.5 0 0-.7z"
 
 
 def test_every_county_has_drawable_data():
-    for fips, data in cm.load_geometry().counties.items():
+    for fips, data in geo.load_geometry().counties.items():
         assert re.fullmatch(r"(M[-.\d ]+l[-.\d ]+z)+", data), fips
 
 
 def test_counties_reduced_to_a_point_by_the_source_are_still_drawn():
     # Falls Church city, VA is a line in the source geometry: drawn as a small square where it lies
-    assert re.fullmatch(r"M824.3 267.2l2 0 0 2-2 0z", cm.load_geometry().counties["51610"])
+    assert re.fullmatch(r"M824.3 267.2l2 0 0 2-2 0z", geo.load_geometry().counties["51610"])
 
 
 # --- the SVG ------------------------------------------------------------------------------------------------
@@ -182,7 +183,7 @@ def test_bad_values_are_refused_never_dropped(bad, message):
 
 def test_a_long_legend_widens_the_picture_instead_of_being_cut():
     note = "Not determined: " + "a very long explanation " * 8
-    min_x, _, max_x, _ = cm.load_geometry().extent
+    min_x, _, max_x, _ = geo.load_geometry().extent
     usual = float(parse(svg_of(ISSUE_1)).get("viewBox").split()[2])
     left, _, width, _ = map(float, parse(svg_of(ISSUE_1, note=note)).get("viewBox").split())
     assert usual == max_x - min_x + 2 * cm.MARGIN < width
@@ -203,7 +204,7 @@ def test_pdf_variant_is_the_same_picture_in_fewer_elements(issue_1_svg):
     fills = {p.get("fill"): p.get("d") for p in printed.iter(f"{SVG}path")}
     for map_class in cm.classify(ISSUE_1).classes:
         members = [f for f in ISSUE_1 if fill_of(shown, f) == map_class.colour]
-        assert fills[map_class.colour] == "".join(cm.load_geometry().counties[f] for f in sorted(members))
+        assert fills[map_class.colour] == "".join(geo.load_geometry().counties[f] for f in sorted(members))
     assert [t.text for t in printed.iter(f"{SVG}text")] == [t.text for t in shown.iter(f"{SVG}text")]
     # WeasyPrint's alternative text for the PDF figure is the <title>: it carries the description too
     assert printed.find(f"{SVG}title").text == "Detainers issued this week, by county. A map."

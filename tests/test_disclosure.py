@@ -16,7 +16,9 @@ from reports.load import load_inputs
 from reports.publish import download_tables
 from reports.reference import load_counties
 from reports.settings import DEFAULTS
-from reports.tables import _has_small_count, build_report, report_json
+from reports.caveats import _has_small_count
+from reports.jsondoc import report_json
+from reports.tables import build_report
 from test_privacy import determined_cells
 
 WEEK = week_containing(dt.date(2017, 2, 1), 5)

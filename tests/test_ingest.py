@@ -25,12 +25,9 @@ from ingest_helpers import (
     row_at,
     used_by_id,
 )
-from reports import ingest, validate
+from reports import delimited, ingest, input_files, parsers
 from shared_data import PA_DETAINERS
-from reports.jurisdiction import UNDETERMINED
 from reports.load import load_inputs
-from reports.reference import load_counties
-from reports.schema import STATES
 
 W402 = ("W402", "(all files)", "", None, "", "")
 
@@ -41,7 +38,7 @@ def load(case: str, tmp_path: Path, order: list[str] | None = None):
 
 def raw_sheets(case: str, name: str):
     path = FIXTURES / case / name
-    sheets, problems = ingest.read_file(path, name)
+    sheets, problems = input_files.read_file(path, name)
     assert problems == []
     return sheets
 
@@ -205,13 +202,13 @@ def test_date1904(tmp_path):
     ("2/3/2017", False, "2017-02-03"), ("28 Jan 2017", False, "2017-01-28"),
 ])
 def test_parse_date(value, date1904, expected):
-    assert validate.parse_date(value, date1904).isoformat() == expected
+    assert parsers.parse_date(value, date1904).isoformat() == expected
 
 
 @pytest.mark.parametrize("value", ["31/31/2017", "2017-02-30", "yesterday", 12, "1850-01-01"])
 def test_parse_date_rejects(value):
-    with pytest.raises(validate.Invalid):
-        validate.parse_date(value)
+    with pytest.raises(parsers.Invalid):
+        parsers.parse_date(value)
 
 
 # --------------------------------------------------------------------------- FIPS
@@ -245,13 +242,13 @@ def test_custom_format_fips_is_stored_as_a_number():
 @pytest.mark.parametrize("value, expected", [(6037, "06037"), (6037.0, "06037"), ("06037", "06037"),
                                              ("6037", "06037"), (" 42091 ", "42091"), ("42091.0", "42091")])
 def test_parse_fips(value, expected):
-    assert validate.parse_fips(value) == expected
+    assert parsers.parse_fips(value) == expected
 
 
 @pytest.mark.parametrize("value", ["ABC", 6037.5, "123", "420910"])
 def test_parse_fips_rejects(value):
-    with pytest.raises(validate.Invalid):
-        validate.parse_fips(value)
+    with pytest.raises(parsers.Invalid):
+        parsers.parse_fips(value)
 
 
 # --------------------------------------------------------------------------- encodings, missing tokens
@@ -292,9 +289,9 @@ def test_cp1252_csv(tmp_path):
 
 
 def test_decode_csv_bytes():
-    assert ingest.decode_csv_bytes("\ufeffCañon".encode("utf-8")) == "Cañon"
-    assert ingest.decode_csv_bytes("Cañon".encode("utf-8")) == "Cañon"
-    assert ingest.decode_csv_bytes("Peñasco – NM".encode("cp1252")) == "Peñasco – NM"
+    assert delimited.decode_csv_bytes("\ufeffCañon".encode("utf-8")) == "Cañon"
+    assert delimited.decode_csv_bytes("Cañon".encode("utf-8")) == "Cañon"
+    assert delimited.decode_csv_bytes("Peñasco – NM".encode("cp1252")) == "Peñasco – NM"
 
 
 # --------------------------------------------------------------------------- totals, merged headers
@@ -569,7 +566,7 @@ def test_ice_export_newer_export_updates_the_same_detainers(tmp_path):
     ("3 Other Immigration Violator", "none"), ("convicted", "convicted"), ("No criminal record", "none"),
 ])
 def test_criminality_vocabulary(text, expected):
-    assert validate.parse_criminality(text) == expected
+    assert parsers.parse_criminality(text) == expected
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -578,7 +575,7 @@ def test_criminality_vocabulary(text, expected):
     ("declined", "declined"), ("Honoured", "honored"), ("detainer declined by lea", "declined"),
 ])
 def test_outcome_vocabulary(text, expected):
-    assert validate.parse_outcome(text) == expected
+    assert parsers.parse_outcome(text) == expected
 
 
 # The brief's list of lift reasons seen in real data, mapped by hand: only the two below are not "other".
@@ -591,7 +588,7 @@ BRIEF_LIFT_REASONS = {
 
 
 def test_every_lift_reason_of_the_real_data_is_mapped_explicitly():
-    from reports.schema import ICE_LIFT_REASONS
+    from reports.vocabulary import ICE_LIFT_REASONS
 
     assert {reason: outcome for reason, (outcome, _) in ICE_LIFT_REASONS.items()} == BRIEF_LIFT_REASONS
     if PA_DETAINERS.exists():  # and nothing in the real extract is left over
@@ -665,9 +662,9 @@ def test_criminality_and_citizenship_unknowns_stay_warnings_with_the_counted_as_
 def test_citizenship_spellings_of_one_country_count_together():
     for spellings in (["KOREA, SOUTH", "KOR", "South Korea"], ["VIETNAM", "VNM", "Viet Nam"],
                       ["IRAN", "IRN"], ["CHINA, PEOPLES REPUBLIC OF", "CHN", "China"], ["MEXICO", "MEX"]):
-        assert len({validate.parse_citizenship(s) for s in spellings}) == 1, spellings
-    with pytest.raises(validate.Unrecognised):
-        validate.parse_citizenship("ATLANTIS")
+        assert len({parsers.parse_citizenship(s) for s in spellings}) == 1, spellings
+    with pytest.raises(parsers.Unrecognised):
+        parsers.parse_citizenship("ATLANTIS")
 
 
 # --------------------------------------------------------------------------- older FOIA export

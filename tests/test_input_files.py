@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ingest_helpers import problem_keys, used_by_id
-from reports import ingest
+from reports import input_files
 from reports.run import run_job
 from reports.options import RunOptions
 from reports.load import load_inputs
@@ -115,7 +115,7 @@ def test_binary_junk_named_csv_is_one_encoding_error_not_a_row_per_line(tmp_path
 def test_a_workbook_with_a_csv_name_and_an_old_xls_with_an_xlsx_name(tmp_path):
     inputs = _inputs(tmp_path)
     write_ods(inputs / "renamed.csv", {"Detainers": [HEADER, *ROWS]})
-    (inputs / "old.xlsx").write_bytes(ingest.OLE_MAGIC + b"\0" * 1024)
+    (inputs / "old.xlsx").write_bytes(input_files.OLE_MAGIC + b"\0" * 1024)
     (inputs / "binary.xlsb").write_bytes(b"PK\x03\x04")
     dataset = load_inputs(inputs)
     assert problem_keys(dataset) == [("E101", "binary.xlsb", "", None, "", ""), ("E101", "old.xlsx", "", None, "", ""),
@@ -129,7 +129,7 @@ def test_password_protected_workbooks_are_named_as_such(tmp_path):
     inputs = _inputs(tmp_path)
     # Excel wraps an encrypted workbook in an OLE compound file with an "EncryptedPackage" stream
     directory_entry = "EncryptedPackage".encode("utf-16-le") + b"\0\0"
-    (inputs / "locked.xlsx").write_bytes(ingest.OLE_MAGIC + b"\0" * 504 + directory_entry + b"\0" * 4096)
+    (inputs / "locked.xlsx").write_bytes(input_files.OLE_MAGIC + b"\0" * 504 + directory_entry + b"\0" * 4096)
     write_ods(inputs / "locked.ods", {"Detainers": [HEADER, *ROWS]}, encrypted=True)
     dataset = load_inputs(inputs)
     assert problem_keys(dataset) == [("E111", "locked.ods", "", None, "", ""), ("E111", "locked.xlsx", "", None, "", "")]
@@ -174,12 +174,12 @@ def test_a_file_still_being_copied_is_an_error_and_nothing_is_published(tmp_path
         with open(growing, "a", encoding="utf-8") as handle:
             handle.write("A3,Travis County Jail,TX,48453,2017-02-01,Booked into Detention,2017-02-02\r\n")
 
-    monkeypatch.setattr(ingest, "pause", copy_goes_on)
+    monkeypatch.setattr(input_files, "pause", copy_goes_on)
     (tmp_path / "settings.toml").write_text('public_base_url = "https://stats.example.gov/detainers/"\n')
     options = RunOptions(inputs=inputs, outputs=tmp_path / "out", staff=tmp_path / "staff",
                          settings=tmp_path / "settings.toml", now=dt.datetime(2017, 3, 20, 12, tzinfo=dt.timezone.utc))
     result = run_job(options)
-    assert waited == [ingest.SETTLE_PAUSE]
+    assert waited == [input_files.SETTLE_PAUSE]
     assert result.exit_code == 1
     assert problem_keys(result.dataset) == [("E105", "week.csv", "", None, "", "")]
     assert "still being copied" in result.dataset.problems[0].message
@@ -194,7 +194,7 @@ def test_a_file_changed_while_it_is_read_is_an_error(tmp_path, monkeypatch):
     path.write_text(_text(), encoding="utf-8")
     old = time.time() - 3600
     os.utime(path, (old, old))  # not recent: no second look; the change happens during the read itself
-    real_read = ingest.read_csv
+    real_read = input_files.read_csv
 
     def read_while_written(p, rel):
         result = real_read(p, rel)
@@ -202,7 +202,7 @@ def test_a_file_changed_while_it_is_read_is_an_error(tmp_path, monkeypatch):
             handle.write("A3,Travis County Jail,TX,48453,2017-02-01,,\r\n")
         return result
 
-    monkeypatch.setattr(ingest, "read_csv", read_while_written)
+    monkeypatch.setattr(input_files, "read_csv", read_while_written)
     dataset = load_inputs(inputs)
     assert problem_keys(dataset) == [("E105", "week.csv", "", None, "", "")]
     assert "size went from" in dataset.problems[0].message
@@ -210,12 +210,12 @@ def test_a_file_changed_while_it_is_read_is_an_error(tmp_path, monkeypatch):
 
 def test_a_complete_new_file_is_read_at_once(tmp_path, monkeypatch):
     """Staff drop a file and run --check straight away: after the one-second look it is read normally."""
-    monkeypatch.setattr(ingest, "pause", time.sleep)
+    monkeypatch.setattr(input_files, "pause", time.sleep)
     inputs = _inputs(tmp_path)
     (inputs / "week.csv").write_text(_text(), encoding="utf-8")
     started = time.monotonic()
     dataset = load_inputs(inputs)
-    assert time.monotonic() - started >= ingest.SETTLE_PAUSE
+    assert time.monotonic() - started >= input_files.SETTLE_PAUSE
     _read_as_expected(dataset, "week.csv")
 
 
@@ -234,7 +234,7 @@ def test_pipes_links_and_unreadable_entries_are_errors_naming_them(tmp_path, mon
     (inputs / "locked" / "hidden-from-us.csv").write_text(_text(), encoding="utf-8")
     (inputs / "secret.csv").write_text(_text(), encoding="utf-8")
 
-    real_scandir, real_open = ingest.scandir, open
+    real_scandir, real_open = input_files.scandir, open
 
     def scandir(path):  # as for a folder without read permission (the tests may run as root)
         if Path(path).name == "locked":
@@ -246,8 +246,8 @@ def test_pipes_links_and_unreadable_entries_are_errors_naming_them(tmp_path, mon
             raise PermissionError(13, "Permission denied", str(path))
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(ingest, "scandir", scandir)
-    monkeypatch.setattr(ingest, "open", guarded_open, raising=False)
+    monkeypatch.setattr(input_files, "scandir", scandir)
+    monkeypatch.setattr(input_files, "open", guarded_open, raising=False)
     dataset = load_inputs(inputs)
     assert problem_keys(dataset, {"E106", "E107", "E108"}) == [
         ("E106", "locked/", "", None, "", ""),

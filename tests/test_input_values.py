@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from ingest_helpers import day, problem_keys, reconciliation, row_at, used_by_id
-from reports import validate
+from reports import parsers
 from reports.load import load_inputs
 from reports.settings import SettingsError, load_settings
 
@@ -115,13 +115,13 @@ def test_an_outcome_merged_over_four_rows_is_an_error_naming_the_range(tmp_path)
     (42769, (dt.date(2017, 2, 3), "day")),
 ])
 def test_descriptive_dates_keep_their_precision(text, expected):
-    assert validate.parse_partial_date(text) == expected
+    assert parsers.parse_partial_date(text) == expected
 
 
 @pytest.mark.parametrize("text", ["Febtober 2017", "13/2017", "2017-13", "next spring"])
 def test_descriptive_dates_that_are_not_dates(text):
-    with pytest.raises(validate.Invalid):
-        validate.parse_partial_date(text)
+    with pytest.raises(parsers.Invalid):
+        parsers.parse_partial_date(text)
 
 
 def test_a_detainer_date_needs_the_day(tmp_path):

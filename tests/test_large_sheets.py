@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from ingest_helpers import FIXTURES
-from reports import ingest, xlsx
+from reports import xlsx
 from reports.load import load_inputs
 
 TODAY = dt.date(2026, 11, 30)

@@ -1,4 +1,5 @@
-"""Privacy and disclosure control (reports/privacy.py): redaction, top-coding, week-only dates, suppression."""
+"""Privacy and disclosure control: redaction (reports/privacy.py), top-coding and week-only dates
+(reports/disclosure.py), suppression (reports/suppression.py)."""
 import datetime as dt
 import itertools
 import re
@@ -11,8 +12,9 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from reports.period import Week, week_containing
-from reports.privacy import (A_NUMBER, DATE_OF_BIRTH, FINDING_COLUMNS, IDENTIFIER, REDACTED, SUPPRESSED,
-                             Redactor, redact_frame, suppress, top_code, week_ending, week_only)
+from reports.disclosure import top_code, week_ending, week_only
+from reports.privacy import A_NUMBER, DATE_OF_BIRTH, FINDING_COLUMNS, IDENTIFIER, REDACTED, Redactor, redact_frame
+from reports.suppression import SUPPRESSED, suppress
 
 FAST = settings(max_examples=150, deadline=None, database=None)
 SATURDAY = 5

@@ -228,7 +228,7 @@ def _published_csvs(folder: Path) -> list[str]:
 
 
 def test_maps_in_html_have_one_region_per_county_and_hatch_counties_without_detainers(sample):
-    from reports.countymap import load_geometry
+    from reports.mapgeometry import load_geometry
 
     html = sample["html"]
     counties = set(load_geometry().counties)
