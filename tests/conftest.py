@@ -18,3 +18,16 @@ def no_settle_pause(monkeypatch):
     from reports import ingest
 
     monkeypatch.setattr(ingest, "pause", lambda seconds: None)
+
+
+@pytest.fixture(autouse=True)
+def fast_publishing(request, monkeypatch):
+    """Publishing in tests renders editions in this process, with stand-ins for WeasyPrint and the matplotlib
+    trend chart unless the test is marked ``real_render`` (tests/cli_helpers.py). Module-scoped fixtures are set
+    up before this one, so what they publish is real; a test that sets ``job.RENDER_WORKERS`` itself gets its
+    worker processes, which render for real."""
+    from cli_helpers import one_render_worker, stub_pdf_and_chart
+
+    one_render_worker(monkeypatch)
+    if request.node.get_closest_marker("real_render") is None:
+        stub_pdf_and_chart(monkeypatch)

@@ -16,8 +16,9 @@ import pytest
 from ingest_helpers import FIXTURES, PA_DETAINERS, run_check
 from reports.pipeline import load_inputs
 
-pytestmark = pytest.mark.skipif(not PA_DETAINERS.exists(),
-                                reason=f"real data file {PA_DETAINERS} is not present on this machine")
+pytestmark = [pytest.mark.slow,  # the 32,757 rows are read twice
+              pytest.mark.skipif(not PA_DETAINERS.exists(),
+                                 reason=f"real data file {PA_DETAINERS} is not present on this machine")]
 
 BY_HAND = FIXTURES.parent / "attribution" / "pa_facility_counties.csv"
 ROWS = 32_757
@@ -95,7 +96,7 @@ def test_every_attribution_is_the_county_checked_by_hand(pa):
 
 def test_cli_check_on_the_real_file(pa):
     result = pa["result"]
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert (f"  pa_detainers.csv: detainers, older FOIA detainer export: {ROWS:,} read, {ROWS:,} used, 0 excluded"
             in result.stdout.splitlines())
     wb = openpyxl.load_workbook(pa["staff"] / "facility-attribution.xlsx", read_only=True)

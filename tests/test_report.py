@@ -20,6 +20,7 @@ WEEK_START, WEEK_END = dt.date(2017, 1, 28), dt.date(2017, 2, 3)  # DDOR issue 1
 NOW = dt.datetime(2017, 3, 20, 9, 0, tzinfo=dt.timezone.utc)
 HEADER = ["Detainer ID", "Subject ID", "Facility", "Facility Code", "State", "County FIPS", "Date Issued",
           "Outcome", "Outcome Date", "Citizenship", "Criminality", "Most Serious Conviction"]
+pytestmark = pytest.mark.real_render  # `published` is read as a PDF (a module-scoped fixture: never stubbed)
 D = dt.date
 
 

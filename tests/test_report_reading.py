@@ -19,6 +19,7 @@ from reports.job import run_job
 from reports.options import RunOptions
 from test_report import CHARGES, WEEK_END, _detainer_rows, _in, _outcome, published  # noqa: F401 (fixture)
 
+pytestmark = pytest.mark.real_render  # `sample` and `published` (module-scoped: set up before any stub) are read as PDFs
 SAMPLE_NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.timezone.utc)  # two complete weeks after the sample data
 
 

@@ -70,6 +70,7 @@ def test_all_never_publishes_a_week_that_has_not_ended(tmp_path):
     assert not (base / "out" / "2017-02-10").exists()
 
 
+@pytest.mark.real_render  # page 1 of the PDF is read
 def test_a_week_without_data_is_refused_unless_asked_for(tmp_path):
     base = _base(tmp_path)
     now = dt.datetime(2017, 3, 20, 12, 0, tzinfo=UTC)
