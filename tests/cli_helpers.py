@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from reports import job, publish, render
@@ -56,3 +58,13 @@ def one_render_worker(monkeypatch) -> None:
     """Editions render in this process, where the stub is patched in, instead of spawned processes that
     would each pay their own start-up and render real PDFs."""
     monkeypatch.setattr(job, "RENDER_WORKERS", 1)
+
+
+@contextmanager
+def fast_rendering():
+    """The stand-ins and one worker, for module-scoped fixtures (set up before tests/conftest.py's autouse
+    fixture applies them to each test)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        one_render_worker(monkeypatch)
+        stub_pdf_and_chart(monkeypatch)
+        yield

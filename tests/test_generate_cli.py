@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from reports.contract import contract_markdown
 from reports.options import OPTIONS
 from reports.settings import DEFAULTS
-from cli_helpers import run_cli
+from cli_helpers import fast_rendering, run_cli
 from ingest_helpers import PA_DETAINERS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,37 +23,44 @@ PA_CSV = PA_DETAINERS
 BY_HAND = ROOT / "tests" / "fixtures" / "attribution" / "pa_facility_counties.csv"
 
 
-@pytest.fixture(scope="module")
-def sample_run(tmp_path_factory):
-    base = tmp_path_factory.mktemp("sample")
+def _run_with_no_inputs(base: Path):
     (base / "inputs").mkdir()
     result = run_cli("--inputs", base / "inputs", "--outputs", base / "outputs", "--staff", base / "staff")
-    return base, result
-
-
-@pytest.mark.real_render
-def test_no_inputs_renders_sample_marked_on_every_page(sample_run):
-    base, result = sample_run
     assert result.exit_code == 0, result.stderr
+    [week] = [p for p in (base / "outputs").iterdir() if re.fullmatch(r"\d{4}-\d{2}-\d{2}", p.name)]
+    return base, result, week
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    """The command line with no staff files, the PDF and chart stubbed (tests/cli_helpers.py)."""
+    with fast_rendering():
+        return _run_with_no_inputs(tmp_path_factory.mktemp("sample"))
+
+
+def test_no_inputs_renders_sample_marked_on_every_page(sample_run):
+    base, result, folder = sample_run
     assert "SAMPLE DATA" in result.stdout
-    weeks = [p for p in (base / "outputs").iterdir() if re.fullmatch(r"\d{4}-\d{2}-\d{2}", p.name)]
-    assert len(weeks) == 1
-    folder = weeks[0]
     data = json.loads((folder / "report.json").read_text())
     assert data["sample"] is True
     assert dt.date.fromisoformat(data["period"]["end"]).weekday() == 4  # a Friday: Saturday-to-Friday weeks
-    pages = PdfReader(folder / "report.pdf").pages
-    assert len(pages) > 3
-    for number, page in enumerate(pages, start=1):
-        assert "SAMPLE DATA – NOT OFFICIAL" in page.extract_text(), f"page {number} is not marked SAMPLE"
     html = (folder / "report.html").read_text()
     assert "SAMPLE DATA – NOT OFFICIAL" in html
     assert "SAMPLE DATA" in (base / "outputs" / "index.html").read_text()
 
 
+@pytest.mark.slow
+@pytest.mark.real_render
+def test_every_page_of_the_sample_pdf_is_marked_sample(tmp_path):
+    _, _, folder = _run_with_no_inputs(tmp_path)
+    pages = PdfReader(folder / "report.pdf").pages
+    assert len(pages) > 3
+    for number, page in enumerate(pages, start=1):
+        assert "SAMPLE DATA – NOT OFFICIAL" in page.extract_text(), f"page {number} is not marked SAMPLE"
+
+
 def test_sample_issued_outcomes_add_up_and_tables_equal_summary(sample_run):
-    base, _ = sample_run
-    folder = next(p for p in (base / "outputs").iterdir() if p.is_dir())
+    _, _, folder = sample_run
     data = json.loads((folder / "report.json").read_text())
     totals = data["totals"]
     assert sum(totals["issued_outcomes"].values()) == totals["issued"] > 0
