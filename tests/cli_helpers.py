@@ -1,4 +1,5 @@
-"""Running the command line in the test process, and cheap stand-ins for the PDF renderer and the trend chart.
+"""Running the command line in the test process; publishing fast: stand-ins for the PDF renderer and the trend
+chart, one render worker, no fsync.
 
 Every test that runs ``python generate.py`` as staff and cron do goes through ``run_cli``: the same click
 command, its exit code, stdout and stderr, without starting Python, importing pandas and WeasyPrint, and
@@ -8,6 +9,7 @@ waiting for the ingest's settle pause in a new process each time. Only the tests
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,17 +56,29 @@ def stub_pdf_and_chart(monkeypatch) -> None:
     monkeypatch.setattr(render, "trend_chart_svg", stub_trend_chart_svg)
 
 
+def no_fsync(monkeypatch) -> None:
+    """fsync makes a publication survive a power cut, which no test in this process can observe (the kill -9
+    tests run real processes, which do fsync); on a busy disk it is a good part of a run's time."""
+    monkeypatch.setattr(os, "fsync", lambda fd: None)
+
+
 def one_render_worker(monkeypatch) -> None:
     """Editions render in this process, where the stub is patched in, instead of spawned processes that
     would each pay their own start-up and render real PDFs."""
     monkeypatch.setattr(job, "RENDER_WORKERS", 1)
 
 
+def patch_for_fast_publishing(monkeypatch, real_render: bool = False) -> None:
+    no_fsync(monkeypatch)
+    one_render_worker(monkeypatch)
+    if not real_render:
+        stub_pdf_and_chart(monkeypatch)
+
+
 @contextmanager
 def fast_rendering():
-    """The stand-ins and one worker, for module-scoped fixtures (set up before tests/conftest.py's autouse
-    fixture applies them to each test)."""
+    """``patch_for_fast_publishing`` for module-scoped fixtures, which are set up before tests/conftest.py's
+    autouse fixture applies it to each test."""
     with pytest.MonkeyPatch.context() as monkeypatch:
-        one_render_worker(monkeypatch)
-        stub_pdf_and_chart(monkeypatch)
+        patch_for_fast_publishing(monkeypatch)
         yield

@@ -22,12 +22,10 @@ def no_settle_pause(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def fast_publishing(request, monkeypatch):
-    """Publishing in tests renders editions in this process, with stand-ins for WeasyPrint and the matplotlib
-    trend chart unless the test is marked ``real_render`` (tests/cli_helpers.py). Module-scoped fixtures are set
-    up before this one, so what they publish is real; a test that sets ``job.RENDER_WORKERS`` itself gets its
-    worker processes, which render for real."""
-    from cli_helpers import one_render_worker, stub_pdf_and_chart
+    """Publishing in tests renders editions in this process, without fsync, and with stand-ins for WeasyPrint
+    and the matplotlib trend chart unless the test is marked ``real_render`` (tests/cli_helpers.py).
+    Module-scoped fixtures are set up before this one: they use ``cli_helpers.fast_rendering``. A test that
+    sets ``job.RENDER_WORKERS`` itself gets its worker processes, which render for real."""
+    from cli_helpers import patch_for_fast_publishing
 
-    one_render_worker(monkeypatch)
-    if request.node.get_closest_marker("real_render") is None:
-        stub_pdf_and_chart(monkeypatch)
+    patch_for_fast_publishing(monkeypatch, real_render=request.node.get_closest_marker("real_render") is not None)
