@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 import shutil
+import subprocess
 from dataclasses import fields
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from pypdf import PdfReader
 from reports.contract import contract_markdown
 from reports.options import OPTIONS
 from reports.settings import DEFAULTS
-from cli_helpers import fast_rendering, run_cli
+from cli_helpers import fast_rendering, generate_command, run_cli
 from ingest_helpers import PA_DETAINERS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,6 +116,13 @@ def test_input_errors_block_publication_and_keep_previous(tmp_path):
     after = {p.relative_to(outputs): p.read_bytes() for p in outputs.rglob("*") if p.is_file()}
     assert after == before
     assert "E305" in (staff / "check-report.txt").read_text()
+
+
+def test_generate_py_starts_as_a_program():
+    """The documented entry point as a real process: every other fast test runs the command in this one."""
+    result = subprocess.run(generate_command("--help"), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "--check" in result.stdout
 
 
 def test_every_cli_option_is_documented_in_readme():

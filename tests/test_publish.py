@@ -32,7 +32,7 @@ SECOND = FIRST.replace("A2,Travis County Jail,TX,48453,2017-01-31,,",
                        "A2,Travis County Jail,TX,48453,2017-01-31,declined,2017-02-02")
 
 
-def folder_args(base: Path) -> list[Path]:
+def folder_args(base: Path) -> list[str | Path]:
     return ["--inputs", base / "inputs", "--outputs", base / "outputs", "--staff", base / "staff",
             "--settings", base / "settings.toml"]
 
