@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import logging
 import re
 from pathlib import Path
@@ -124,6 +125,7 @@ def fmt_title_unknown(value: str) -> str:
     return "Unknown" if value in (None, "unknown") else value
 
 
+@functools.lru_cache(maxsize=1)  # one per process, so each template is compiled once, not once per page
 def environment() -> jinja2.Environment:
     # autoescape=True, not select_autoescape(): that would not cover a *.html.j2 template
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,

@@ -1,14 +1,15 @@
-"""Shared helpers for the ingest tests (fixture paths, copying with controlled mtimes, the CLI)."""
+"""Shared helpers for the ingest tests (fixture paths, copying with controlled mtimes, the --check command)."""
 from __future__ import annotations
 
 import hashlib
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
+from click.testing import Result
+
+from cli_helpers import run_cli
 
 PROJECT = Path(__file__).resolve().parent.parent
 FIXTURES = PROJECT / "tests" / "fixtures" / "inputs"
@@ -76,12 +77,9 @@ def day(text: str) -> pd.Timestamp:
     return pd.Timestamp(text)
 
 
-def run_check(inputs: Path, staff: Path, *extra: str) -> subprocess.CompletedProcess:
-    """Run the real command line from the project folder, as staff and cron do."""
-    return subprocess.run(
-        [sys.executable, "generate.py", "--check", "--inputs", str(inputs), "--staff", str(staff), *extra],
-        cwd=PROJECT, capture_output=True, text=True, encoding="utf-8", timeout=120,
-    )
+def run_check(inputs: Path, staff: Path, *extra: str) -> Result:
+    """``python generate.py --check`` as staff run it (in this process: tests/cli_helpers.py)."""
+    return run_cli("--check", "--inputs", inputs, "--staff", staff, *extra)
 
 
 def snapshot(folder: Path) -> dict[str, tuple[str, int, int]]:

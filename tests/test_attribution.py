@@ -30,6 +30,7 @@ def attribute(name, city, state, code=None, staff=NO_STAFF) -> attr.Attribution:
 # --------------------------------------------------------------------------- the reference
 
 
+@pytest.mark.slow  # rebuilds the whole facility reference from its sources
 def test_committed_reference_is_what_the_build_makes_from_the_sources():
     for name, text in reference_files(build()).items():
         assert (REFERENCE_DIR / name).read_text(encoding="utf-8") == text, (

@@ -12,6 +12,7 @@ from bench import national
 from reports.load import load_inputs
 
 ROWS = 2_000
+pytestmark = pytest.mark.slow  # building the set takes seconds whatever its size (the facility list, the workbooks)
 
 
 @pytest.fixture(scope="module")

@@ -124,6 +124,7 @@ def test_future_dates_are_checked_against_each_run_day_even_from_the_cache(tmp_p
     assert later.errors == [] and len(later.used("detainers")) == 1
 
 
+@pytest.mark.slow  # 32,757 rows, read and then loaded from the cache
 @needs_pa_detainers
 def test_the_real_pa_extract_round_trips_through_the_cache(tmp_path):
     folder = tmp_path / "inputs"

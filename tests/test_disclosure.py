@@ -143,6 +143,7 @@ def test_min_cell_publishes_no_row_level_table(dataset):
     assert any(_has_small_count(c, 5) for c in report_json(report_with(dataset))["caveats"])  # without min_cell
 
 
+@pytest.mark.real_render  # the trend chart is drawn with withheld weeks
 def test_a_report_with_withheld_counts_renders_them_as_c(dataset):
     from reports.render import render_html, trend_chart_svg
 

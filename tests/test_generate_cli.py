@@ -7,7 +7,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import fields
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from pypdf import PdfReader
 from reports.contract import contract_markdown
 from reports.options import OPTIONS
 from reports.settings import DEFAULTS
+from cli_helpers import fast_rendering, generate_command, run_cli
 from shared_data import PA_DETAINERS, needs_pa_detainers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,41 +24,44 @@ PA_CSV = PA_DETAINERS
 BY_HAND = ROOT / "tests" / "fixtures" / "attribution" / "pa_facility_counties.csv"
 
 
-def generate(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, str(ROOT / "generate.py"), *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=600)
+def _run_with_no_inputs(base: Path):
+    (base / "inputs").mkdir()
+    result = run_cli("--inputs", base / "inputs", "--outputs", base / "outputs", "--staff", base / "staff")
+    assert result.exit_code == 0, result.stderr
+    [week] = [p for p in (base / "outputs").iterdir() if re.fullmatch(r"\d{4}-\d{2}-\d{2}", p.name)]
+    return base, result, week
 
 
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory):
-    base = tmp_path_factory.mktemp("sample")
-    (base / "inputs").mkdir()
-    result = generate("--inputs", base / "inputs", "--outputs", base / "outputs", "--staff", base / "staff")
-    return base, result
+    """The command line with no staff files, the PDF and chart stubbed (tests/cli_helpers.py)."""
+    with fast_rendering():
+        return _run_with_no_inputs(tmp_path_factory.mktemp("sample"))
 
 
 def test_no_inputs_renders_sample_marked_on_every_page(sample_run):
-    base, result = sample_run
-    assert result.returncode == 0, result.stderr
+    base, result, folder = sample_run
     assert "SAMPLE DATA" in result.stdout
-    weeks = [p for p in (base / "outputs").iterdir() if re.fullmatch(r"\d{4}-\d{2}-\d{2}", p.name)]
-    assert len(weeks) == 1
-    folder = weeks[0]
     data = json.loads((folder / "report.json").read_text())
     assert data["sample"] is True
     assert dt.date.fromisoformat(data["period"]["end"]).weekday() == 4  # a Friday: Saturday-to-Friday weeks
-    pages = PdfReader(folder / "report.pdf").pages
-    assert len(pages) > 3
-    for number, page in enumerate(pages, start=1):
-        assert "SAMPLE DATA – NOT OFFICIAL" in page.extract_text(), f"page {number} is not marked SAMPLE"
     html = (folder / "report.html").read_text()
     assert "SAMPLE DATA – NOT OFFICIAL" in html
     assert "SAMPLE DATA" in (base / "outputs" / "index.html").read_text()
 
 
+@pytest.mark.slow
+@pytest.mark.real_render
+def test_every_page_of_the_sample_pdf_is_marked_sample(tmp_path):
+    _, _, folder = _run_with_no_inputs(tmp_path)
+    pages = PdfReader(folder / "report.pdf").pages
+    assert len(pages) > 3
+    for number, page in enumerate(pages, start=1):
+        assert "SAMPLE DATA – NOT OFFICIAL" in page.extract_text(), f"page {number} is not marked SAMPLE"
+
+
 def test_sample_issued_outcomes_add_up_and_tables_equal_summary(sample_run):
-    base, _ = sample_run
-    folder = next(p for p in (base / "outputs").iterdir() if p.is_dir())
+    _, _, folder = sample_run
     data = json.loads((folder / "report.json").read_text())
     totals = data["totals"]
     assert sum(totals["issued_outcomes"].values()) == totals["issued"] > 0
@@ -76,9 +79,9 @@ def test_week_option_and_week_start_setting(tmp_path):
     (tmp_path / "inputs").mkdir()
     settings = tmp_path / "settings.toml"
     settings.write_text('week_start = "monday"\ntitle = "Test title"\n')
-    result = generate("--inputs", tmp_path / "inputs", "--outputs", tmp_path / "out", "--staff", tmp_path / "st",
+    result = run_cli("--inputs", tmp_path / "inputs", "--outputs", tmp_path / "out", "--staff", tmp_path / "st",
                       "--settings", settings, "--week", "2026-10-15")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     data = json.loads((tmp_path / "out" / "2026-10-18" / "report.json").read_text())
     assert data["period"] == {"start": "2026-10-12", "end": "2026-10-18"}
     assert data["title"] == "Test title"
@@ -88,36 +91,43 @@ def test_unknown_setting_and_bad_usage_exit_2(tmp_path):
     (tmp_path / "inputs").mkdir()
     settings = tmp_path / "settings.toml"
     settings.write_text('week_starts = "monday"\n')
-    result = generate("--inputs", tmp_path / "inputs", "--outputs", tmp_path / "out", "--settings", settings)
-    assert result.returncode == 2
+    result = run_cli("--inputs", tmp_path / "inputs", "--outputs", tmp_path / "out", "--settings", settings)
+    assert result.exit_code == 2
     assert "unknown setting(s) week_starts" in result.stderr
-    assert generate("--week", "last friday").returncode == 2
-    assert generate("--week", "2026-01-01", "--all").returncode == 2
-    assert generate("--inputs", tmp_path / "missing").returncode == 2
-    inside = generate("--inputs", tmp_path / "inputs", "--outputs", tmp_path / "out", "--staff", tmp_path / "out" / "st")
-    assert inside.returncode == 2 and "must never be published" in inside.stderr
+    assert run_cli("--week", "last friday").exit_code == 2
+    assert run_cli("--week", "2026-01-01", "--all").exit_code == 2
+    assert run_cli("--inputs", tmp_path / "missing").exit_code == 2
+    inside = run_cli("--inputs", tmp_path / "inputs", "--outputs", tmp_path / "out", "--staff", tmp_path / "out" / "st")
+    assert inside.exit_code == 2 and "must never be published" in inside.stderr
 
 
 def test_input_errors_block_publication_and_keep_previous(tmp_path):
     inputs, outputs, staff = tmp_path / "inputs", tmp_path / "outputs", tmp_path / "staff"
     inputs.mkdir()
     shutil.copy(ROOT / "reports" / "data" / "sample" / "detainers.xlsx", inputs)
-    first = generate("--inputs", inputs, "--outputs", outputs, "--staff", staff, "--week", "2026-11-10")
-    assert first.returncode == 0, first.stderr
+    first = run_cli("--inputs", inputs, "--outputs", outputs, "--staff", staff, "--week", "2026-11-10")
+    assert first.exit_code == 0, first.stderr
     before = {p.relative_to(outputs): p.read_bytes() for p in outputs.rglob("*") if p.is_file()}
     (inputs / "broken.csv").write_text("Detainer ID,Facility,State,Date Issued,Outcome\n"
                                        "X1,Some Jail,Atlantis,2026-11-10,declined\n", encoding="utf-8")
-    second = generate("--inputs", inputs, "--outputs", outputs, "--staff", staff, "--week", "2026-11-10")
-    assert second.returncode == 1
+    second = run_cli("--inputs", inputs, "--outputs", outputs, "--staff", staff, "--week", "2026-11-10")
+    assert second.exit_code == 1
     assert "E305 broken.csv, row 2, column C (State)" in second.stderr
     after = {p.relative_to(outputs): p.read_bytes() for p in outputs.rglob("*") if p.is_file()}
     assert after == before
     assert "E305" in (staff / "check-report.txt").read_text()
 
 
+def test_generate_py_starts_as_a_program():
+    """The documented entry point as a real process: every other fast test runs the command in this one."""
+    result = subprocess.run(generate_command("--help"), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "--check" in result.stdout
+
+
 def test_every_cli_option_is_documented_in_readme():
     readme = (ROOT / "README.md").read_text()
-    help_text = generate("--help").stdout
+    help_text = run_cli("--help").stdout
     for option in OPTIONS:
         assert f"`{option.flag}" in readme, option.flag
         assert option.flag in help_text
@@ -139,14 +149,15 @@ def test_readme_input_contract_is_in_step_with_schema():
     assert contract_markdown() in readme
 
 
+@pytest.mark.slow  # reads all 32,757 rows of the real extract
 @needs_pa_detainers
 def test_pa_2014_week_counts_match_the_csv(tmp_path):
     inputs = tmp_path / "inputs"
     inputs.mkdir()
     shutil.copy(PA_CSV, inputs / "pa_detainers.csv")
-    result = generate("--inputs", inputs, "--outputs", tmp_path / "out", "--staff", tmp_path / "staff",
+    result = run_cli("--inputs", inputs, "--outputs", tmp_path / "out", "--staff", tmp_path / "staff",
                       "--week", "2014-11-19")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     start, end = dt.date(2014, 11, 15), dt.date(2014, 11, 21)
     with open(PA_CSV, newline="", encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f) if start <= dt.date.fromisoformat(r["date"][:10]) <= end]
@@ -205,9 +216,9 @@ def test_default_is_latest_complete_week_with_a_frozen_clock(tmp_path):
 
 def test_all_renders_every_week_with_data_and_index_lists_newest_first(tmp_path):
     _two_week_inputs(tmp_path / "inputs")
-    result = generate("--inputs", tmp_path / "inputs", "--outputs", tmp_path / "out", "--staff", tmp_path / "st",
+    result = run_cli("--inputs", tmp_path / "inputs", "--outputs", tmp_path / "out", "--staff", tmp_path / "st",
                       "--all")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     weeks = sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir() and p.name[0].isdigit())
     assert weeks == ["2017-02-03", "2017-02-10", "2017-02-17"]
     index = (tmp_path / "out" / "index.html").read_text()

@@ -36,7 +36,7 @@ def test_clean_folder_exits_0(tmp_path, project_outputs_guard):
     inputs = copy_case("title_rows", tmp_path / "inputs")
     staff = tmp_path / "staff"
     result = run_check(inputs, staff)
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "Reconciliation (rows read = used + excluded):"
     prefix = "  weekly-detainers.xlsx [Detainers]: detainers, detainers (project template): 6 read, 3 used, 3 excluded ("
@@ -58,7 +58,7 @@ def test_errors_exit_1_with_located_messages(tmp_path, project_outputs_guard):
     inputs = copy_case("bad_values", tmp_path / "inputs")
     staff = tmp_path / "staff"
     result = run_check(inputs, staff)
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert "  detainers.xlsx [Detainers]: detainers, detainers (project template): 6 read, 2 used, 4 excluded " \
            "(error: 4)" in result.stdout.splitlines()
     assert "  charges.csv: charges, charges (project template): 2 read, 1 used, 1 excluded (error: 1)" \
@@ -87,18 +87,18 @@ def test_errors_exit_1_with_located_messages(tmp_path, project_outputs_guard):
 
 def test_usage_errors_exit_2(tmp_path, project_outputs_guard):
     missing = run_check(tmp_path / "no-such-folder", tmp_path / "staff")
-    assert missing.returncode == 2
+    assert missing.exit_code == 2
     assert "does not exist" in missing.stderr
     assert not (tmp_path / "staff").exists()
     unknown = run_check(tmp_path, tmp_path / "staff", "--no-such-option")
-    assert unknown.returncode == 2
+    assert unknown.exit_code == 2
 
 
 def test_facility_attribution_review_sheet(tmp_path, project_outputs_guard):
     inputs = copy_case("facilities", tmp_path / "inputs")
     staff = tmp_path / "staff"
     result = run_check(inputs, staff)
-    assert result.returncode == 1  # E402
+    assert result.exit_code == 1  # E402
     wb = openpyxl.load_workbook(staff / "facility-attribution.xlsx", read_only=True)
     rows = [tuple(r) for r in wb["Facility attribution"].iter_rows(min_row=3, values_only=True)]
     wb.close()
@@ -128,7 +128,7 @@ def test_check_never_modifies_staff_files(tmp_path, project_outputs_guard):
     assert len(before) == 24
     staff = tmp_path / "staff"
     result = run_check(inputs, staff)
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert snapshot(inputs) == before  # same files, same bytes, same modification times
     assert {p.name for p in staff.iterdir()} == STAFF_FILES
     # every recognised sheet of every case has its reconciliation line, with read = used + excluded
@@ -159,7 +159,7 @@ def test_check_never_modifies_staff_files(tmp_path, project_outputs_guard):
 def test_fixture_folder_itself_untouched(tmp_path):
     before = snapshot(FIXTURES)
     result = run_check(FIXTURES / "ice_export", tmp_path / "staff")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert snapshot(FIXTURES) == before
     # --check lists each distinct outcome, criminality and citizenship text, its rows and what it counted as
     counted_as = re.findall(r"^ {4}(\S.*?) +(\d+)  -> (.+)$", result.stdout, re.M)

@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
+from cli_helpers import generate_command, run_cli
 from reports import faults, publish
 from reports import run as run_module
 from reports.exceptions import (EXIT_ENVIRONMENT, EXIT_SIGTERM, ClockError, EnvironmentProblem, PublicTreeError,
@@ -25,7 +25,6 @@ from reports.exceptions import (EXIT_ENVIRONMENT, EXIT_SIGTERM, ClockError, Envi
 from reports.run import run_job
 from reports.options import RunOptions
 
-ROOT = Path(__file__).resolve().parent.parent
 UTC = dt.timezone.utc
 NOW = dt.datetime(2017, 3, 20, 12, tzinfo=UTC)
 HEADER = ["Detainer ID", "Subject ID", "Facility", "State", "County FIPS", "Date Issued", "Outcome", "Outcome Date",
@@ -65,15 +64,16 @@ def link(base: Path, week: str) -> str:
     return os.readlink(base / "out" / week)
 
 
-def public_files(outputs: Path) -> dict[str, str]:
-    """The text of every public file: HTML, JSON, CSV, feed, index, manifest, PDF text and XLSX cells."""
+def public_files(outputs: Path, read_pdfs: bool = True) -> dict[str, str]:
+    """The text of every public file: HTML, JSON, CSV, feed, index, manifest, PDF text and XLSX cells.
+    ``read_pdfs=False``: a PDF's text is "" (its renderer is stubbed)."""
     texts = {}
     for path in sorted(outputs.rglob("*")):
         if not path.is_file() or path.is_symlink():
             continue
         rel = path.relative_to(outputs).as_posix()
         if path.suffix == ".pdf":
-            texts[rel] = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+            texts[rel] = "\n".join(page.extract_text() for page in PdfReader(path).pages) if read_pdfs else ""
         elif path.suffix == ".xlsx":
             workbook = openpyxl.load_workbook(path, read_only=True)
             texts[rel] = "\n".join(str(v) for sheet in workbook for row in sheet.iter_rows(values_only=True)
@@ -136,19 +136,21 @@ def test_nothing_changed_publishes_nothing(tmp_path):
 # --------------------------------------------------------------------------- index, feed, latest, several weeks
 
 
+@pytest.mark.slow
+@pytest.mark.real_render  # the killed run is a real process, rendering a real PDF; so are the runs around it
 @pytest.mark.parametrize("point", faults.POINTS)
 def test_killed_between_the_link_switch_and_the_index_the_next_run_repairs_the_catalogue(tmp_path, point):
     base = make_base(tmp_path)
-    args = [sys.executable, str(ROOT / "generate.py"), "--inputs", str(base / "inputs"), "--outputs",
-            str(base / "out"), "--staff", str(base / "staff"), "--settings", str(base / "settings.toml")]
-    assert subprocess.run([*args, "--week", "2017-02-01"], capture_output=True).returncode == 0
-    killed = subprocess.run([*args, "--week", "2017-02-08"], capture_output=True,
+    args = ["--inputs", base / "inputs", "--outputs", base / "out", "--staff", base / "staff",
+            "--settings", base / "settings.toml"]
+    assert run_cli(*args, "--week", "2017-02-01").exit_code == 0
+    killed = subprocess.run(generate_command(*args, "--week", "2017-02-08"), capture_output=True,
                             env={**os.environ, faults.ENVIRONMENT_VARIABLE: point})
     assert killed.returncode == -signal.SIGKILL
     assert link(base, "2017-02-10") == "archive/2017-02-10/r1"  # switched before the kill
     assert "2017-02-10" not in (base / "out" / "index.html").read_text()  # the index is behind
-    again = subprocess.run([*args, "--week", "2017-02-08"], capture_output=True, text=True)
-    assert again.returncode == 0, again.stderr
+    again = run_cli(*args, "--week", "2017-02-08")
+    assert again.exit_code == 0, again.stderr
     index, feed = (base / "out" / "index.html").read_text(), (base / "out" / "feed.xml").read_text()
     assert 'href="2017-02-10/report.pdf"' in index and "archive/2017-02-10/r1/" in feed
     assert os.readlink(base / "out" / "latest") == "2017-02-10"
@@ -177,6 +179,7 @@ def test_a_render_failure_on_a_later_week_publishes_no_week(tmp_path, monkeypatc
     assert result.exit_code == 0 and sorted(p.parent.name for p in result.published) == ["2017-02-03", "2017-02-10"]
 
 
+@pytest.mark.slow  # spawned worker processes, each importing the library and rendering real PDFs
 def test_a_render_failure_in_a_worker_process_publishes_no_week(tmp_path, monkeypatch):
     base = make_base(tmp_path)
     monkeypatch.setattr(run_module, "RENDER_WORKERS", 2)
@@ -270,10 +273,11 @@ def test_the_cli_turns_environment_failures_into_exit_6_without_a_traceback(tmp_
     assert err.startswith(f"error: Read-only file system: {base / 'out'}") and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_sigterm_cleans_up_and_exits_143(tmp_path):
     base = make_base(tmp_path)
-    args = [sys.executable, str(ROOT / "generate.py"), "--inputs", str(base / "inputs"), "--outputs",
-            str(base / "out"), "--staff", str(base / "staff"), "--settings", str(base / "settings.toml"), "--all"]
+    args = generate_command("--inputs", base / "inputs", "--outputs", base / "out", "--staff", base / "staff",
+                            "--settings", base / "settings.toml", "--all")
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, faults.PAUSE_VARIABLE: "staged"})
     deadline = time.monotonic() + 120
@@ -334,7 +338,9 @@ def test_foreign_folder_in_the_archive_is_refused_by_name(tmp_path):
 # --------------------------------------------------------------------------- privacy
 
 
-def test_no_file_name_sheet_name_or_identifier_reaches_any_public_file(tmp_path):
+@pytest.mark.parametrize("read_pdfs", [pytest.param(True, marks=(pytest.mark.slow, pytest.mark.real_render), id="pdf"),
+                                       pytest.param(False, id="pdf-stubbed")])
+def test_no_file_name_sheet_name_or_identifier_reaches_any_public_file(tmp_path, read_pdfs):
     rows = [list(r) for r in ROWS]
     rows[0][9] = "Assault; A209-999-999, DOB 01/02/1980"
     rows[1][9] = "Burglary (co-defendant SUBJ-100003)"
@@ -350,7 +356,7 @@ def test_no_file_name_sheet_name_or_identifier_reaches_any_public_file(tmp_path)
     (base / "settings.toml").write_text(SETTINGS, encoding="utf-8")
     result = run_job(options(base, all_weeks=True))
     assert result.exit_code == 0, result.summary
-    texts = public_files(base / "out")
+    texts = public_files(base / "out", read_pdfs)
     assert {"2017-02-03/report.pdf", "2017-02-03/declines.csv", "index.html", "feed.xml"} <= set(
         t.replace("archive/2017-02-03/r1/", "2017-02-03/") for t in texts)
     for name, text in texts.items():

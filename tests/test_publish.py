@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_helpers import generate_command, run_cli
 from reports.exceptions import EXIT_BUSY
 from reports.run import run_job
 from reports.options import RunOptions
@@ -31,10 +32,14 @@ SECOND = FIRST.replace("A2,Travis County Jail,TX,48453,2017-01-31,,",
                        "A2,Travis County Jail,TX,48453,2017-01-31,declined,2017-02-02")
 
 
-def generate(base: Path, *extra, check=False):
-    args = [sys.executable, str(ROOT / "generate.py"), "--inputs", str(base / "inputs"), "--outputs",
-            str(base / "outputs"), "--staff", str(base / "staff"), "--settings", str(base / "settings.toml"), *extra]
-    return subprocess.run(args, capture_output=True, text=True, timeout=300, check=check)
+def folder_args(base: Path) -> list[str | Path]:
+    return ["--inputs", base / "inputs", "--outputs", base / "outputs", "--staff", base / "staff",
+            "--settings", base / "settings.toml"]
+
+
+def generate(base: Path, *extra):
+    """The command line on the folders under ``base``, in this process."""
+    return run_cli(*folder_args(base), *extra)
 
 
 def snapshot(outputs: Path) -> dict:
@@ -81,16 +86,16 @@ def base(tmp_path):
 def test_second_run_while_one_holds_the_lock_exits_with_the_lock_code(base):
     with run_lock(base / "outputs"):
         result = generate(base, "--week", "2017-02-01")
-    assert result.returncode == EXIT_BUSY == 4
+    assert result.exit_code == EXIT_BUSY == 4
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("busy: another run is publishing to ")
     assert not (base / "outputs" / "2017-02-03").exists()
 
 
+@pytest.mark.slow
 def test_two_concurrent_runs_one_publishes_the_other_waits_or_exits(base):
-    runs = [subprocess.Popen([sys.executable, str(ROOT / "generate.py"), "--inputs", str(base / "inputs"),
-                              "--outputs", str(base / "outputs"), "--staff", str(base / "staff"), "--week",
-                              "2017-02-01"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    runs = [subprocess.Popen(generate_command(*folder_args(base), "--week", "2017-02-01"), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
             for _ in range(2)]
     codes = sorted(run.wait(timeout=300) for run in runs)
     assert codes in ([0, 0], [0, EXIT_BUSY])
@@ -106,20 +111,20 @@ def test_lock_of_a_killed_run_does_not_block(base):
         "print('locked', flush=True); time.sleep(600)"), str(base / "outputs")],
         stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"
-    assert generate(base, "--week", "2017-02-01").returncode == EXIT_BUSY
+    assert generate(base, "--week", "2017-02-01").exit_code == EXIT_BUSY
     holder.send_signal(signal.SIGKILL)  # a run killed while holding the lock
     holder.wait()
-    assert generate(base, "--week", "2017-02-01").returncode == 0
+    assert generate(base, "--week", "2017-02-01").exit_code == 0
 
 
 def test_no_change_rerun_publishes_nothing(base):
     first = generate(base, "--week", "2017-02-01")
-    assert first.returncode == 0, first.stderr
+    assert first.exit_code == 0, first.stderr
     before = snapshot(base / "outputs")
     started = time.perf_counter()
     second = generate(base, "--week", "2017-02-01")
     elapsed = time.perf_counter() - started
-    assert second.returncode == 0
+    assert second.exit_code == 0
     assert second.stdout.strip().splitlines() == [
         "Nothing changed since the last run (same inputs, settings and software); nothing published."]
     assert second.stderr == ""
@@ -128,7 +133,7 @@ def test_no_change_rerun_publishes_nothing(base):
 
 
 def test_every_published_file_is_in_the_manifest_with_its_hash(base):
-    assert generate(base, "--week", "2017-02-01").returncode == 0
+    assert generate(base, "--week", "2017-02-01").exit_code == 0
     manifest = json.loads((base / "outputs" / "2017-02-03" / "manifest.json").read_text())
     assert manifest["revision"] == 1 and manifest["week"] == "2017-02-03"
     # the inputs by their hashes only: a file's name can name a person, and never reaches the public
@@ -139,11 +144,11 @@ def test_every_published_file_is_in_the_manifest_with_its_hash(base):
 
 
 def test_changed_input_publishes_revision_2_listing_exactly_the_changed_figures(base):
-    assert generate(base, "--week", "2017-02-01").returncode == 0
+    assert generate(base, "--week", "2017-02-01").exit_code == 0
     r1 = snapshot(base / "outputs" / "archive" / "2017-02-03" / "r1")
     (base / "inputs" / "detainers.csv").write_text(SECOND, encoding="utf-8")
     result = generate(base, "--week", "2017-02-01")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert "2017-02-03 r2" in result.stdout
     outputs = base / "outputs"
     assert os.readlink(outputs / "2017-02-03") == "archive/2017-02-03/r2"
@@ -180,7 +185,7 @@ def test_changed_input_publishes_revision_2_listing_exactly_the_changed_figures(
 
 
 def test_feed_is_valid_atom(base):
-    assert generate(base, "--week", "2017-02-01").returncode == 0
+    assert generate(base, "--week", "2017-02-01").exit_code == 0
     feed = ET.parse(base / "outputs" / "feed.xml").getroot()
     assert feed.tag == f"{ATOM}feed"
     for tag in ("id", "title", "updated", "author"):
@@ -195,7 +200,7 @@ def test_feed_is_valid_atom(base):
 
 
 def test_recovery_removes_only_what_a_killed_run_left(base):
-    assert generate(base, "--week", "2017-02-01").returncode == 0
+    assert generate(base, "--week", "2017-02-01").exit_code == 0
     outputs = base / "outputs"
     staging = outputs / "archive" / ".staging-2017-02-03-r2-12345"
     staging.mkdir()
@@ -203,7 +208,7 @@ def test_recovery_removes_only_what_a_killed_run_left(base):
     (outputs / ".tmp-index.html-12345").write_text("half")
     (base / "inputs" / "detainers.csv").write_text(SECOND, encoding="utf-8")
     result = generate(base, "--week", "2017-02-01")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert not any(p.name.startswith((".staging", ".tmp")) for p in [*outputs.iterdir(), *(outputs / "archive").iterdir()])
     assert os.readlink(outputs / "2017-02-03") == "archive/2017-02-03/r2"
     assert (outputs / "archive" / "2017-02-03" / "r1" / "manifest.json").exists()
@@ -211,14 +216,14 @@ def test_recovery_removes_only_what_a_killed_run_left(base):
 
 
 def test_a_deleted_week_link_is_relinked_and_its_archive_kept(base):
-    assert generate(base, "--week", "2017-02-01").returncode == 0
+    assert generate(base, "--week", "2017-02-01").exit_code == 0
     outputs = base / "outputs"
     (base / "inputs" / "detainers.csv").write_text(SECOND, encoding="utf-8")
-    assert generate(base, "--week", "2017-02-01").returncode == 0
+    assert generate(base, "--week", "2017-02-01").exit_code == 0
     archived = snapshot(outputs / "archive")
     (outputs / "2017-02-03").unlink()  # by hand
     result = generate(base, "--week", "2017-02-01")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert "relinked 2017-02-03 to its newest complete revision" in result.stdout
     assert snapshot(outputs / "archive") == archived  # nothing archived is lost
     assert os.readlink(outputs / "2017-02-03") == "archive/2017-02-03/r2"
@@ -227,29 +232,29 @@ def test_a_deleted_week_link_is_relinked_and_its_archive_kept(base):
 
 def test_a_revision_renamed_into_the_archive_but_never_linked_is_linked(base):
     """A run killed between renaming its edition into the archive and switching the link."""
-    assert generate(base, "--week", "2017-02-01").returncode == 0
+    assert generate(base, "--week", "2017-02-01").exit_code == 0
     outputs = base / "outputs"
     (base / "inputs" / "detainers.csv").write_text(SECOND, encoding="utf-8")
-    assert generate(base, "--week", "2017-02-01").returncode == 0
+    assert generate(base, "--week", "2017-02-01").exit_code == 0
     os.remove(outputs / "2017-02-03")
     os.symlink("archive/2017-02-03/r1", outputs / "2017-02-03")  # the link was still at r1
     (outputs / "index.html").write_text("stale")
     result = generate(base, "--week", "2017-02-01")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert os.readlink(outputs / "2017-02-03") == "archive/2017-02-03/r2"
     assert "stale" not in (outputs / "index.html").read_text()
     assert_complete(outputs)
 
 
 def test_a_stray_week_folder_is_refused_by_name_and_left_alone(base):
-    assert generate(base, "--week", "2017-02-01").returncode == 0
+    assert generate(base, "--week", "2017-02-01").exit_code == 0
     outputs = base / "outputs"
     stray = outputs / "2017-03-03"
     stray.mkdir()
     (stray / "notes.txt").write_text("someone's folder")
     before = snapshot(outputs)
     result = generate(base, "--week", "2017-02-01")
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert f"{stray} is a folder without a report.json" in result.stderr
     assert "Traceback" not in result.stderr
     assert snapshot(outputs) == before  # never moved into the archive
@@ -258,17 +263,17 @@ def test_a_stray_week_folder_is_refused_by_name_and_left_alone(base):
 def test_a_backup_restored_without_links_is_refused_then_repaired(base):
     import shutil
 
-    assert generate(base, "--week", "2017-02-01").returncode == 0
+    assert generate(base, "--week", "2017-02-01").exit_code == 0
     outputs, restored = base / "outputs", base / "restored"
     shutil.copytree(outputs, restored, symlinks=False)  # a backup that followed the links
     shutil.rmtree(outputs)
     restored.rename(outputs)
     assert (outputs / "2017-02-03").is_dir() and not (outputs / "2017-02-03").is_symlink()
     refused = generate(base, "--week", "2017-02-01")
-    assert refused.returncode == 2
+    assert refused.exit_code == 2
     assert "run again with --repair" in refused.stderr and "Traceback" not in refused.stderr
     repaired = generate(base, "--week", "2017-02-01", "--repair")
-    assert repaired.returncode == 0, repaired.stderr
+    assert repaired.exit_code == 0, repaired.stderr
     assert "repaired 2017-02-03" in repaired.stdout
     assert os.readlink(outputs / "2017-02-03") == "archive/2017-02-03/r1"
     assert (outputs / "latest").is_symlink()
@@ -276,11 +281,11 @@ def test_a_backup_restored_without_links_is_refused_then_repaired(base):
 
 
 def test_input_errors_keep_the_previous_publication(base):
-    assert generate(base, "--week", "2017-02-01").returncode == 0
+    assert generate(base, "--week", "2017-02-01").exit_code == 0
     before = snapshot(base / "outputs")
     (base / "inputs" / "broken.csv").write_text(HEADER + "B1,Jail,Atlantis,2017-02-01,declined,2017-02-02\n")
     result = generate(base, "--week", "2017-02-01")
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert "E305 broken.csv, row 2" in result.stderr
     assert snapshot(base / "outputs") == before
 
@@ -288,18 +293,19 @@ def test_input_errors_keep_the_previous_publication(base):
 def test_sample_data_twice_second_run_reports_nothing_changed(tmp_path):
     (tmp_path / "inputs").mkdir()
     first = generate(tmp_path)
-    assert first.returncode == 0 and "SAMPLE DATA" in first.stdout
+    assert first.exit_code == 0 and "SAMPLE DATA" in first.stdout
     second = generate(tmp_path)
-    assert second.returncode == 0
+    assert second.exit_code == 0
     assert second.stdout.startswith("Nothing changed since the last run")
 
 
 @pytest.mark.slow
+@pytest.mark.real_render  # the killed runs render real PDFs; so do the runs in this process
 def test_kill_minus_9_at_random_points_never_leaves_a_mix(base):
     """Kill publication runs at random moments; after each, the tree is a complete earlier or later edition."""
     rng = random.Random(20170320)
     outputs = base / "outputs"
-    assert generate(base, "--week", "2017-02-01").returncode == 0
+    assert generate(base, "--week", "2017-02-01").exit_code == 0
     declines = {FIRST: 1, SECOND: 2}  # declines recorded in the week, counted by hand from each text
     published_text = FIRST
     killed = completed = 0
@@ -308,9 +314,8 @@ def test_kill_minus_9_at_random_points_never_leaves_a_mix(base):
         new_text = SECOND if published_text == FIRST else FIRST
         (base / "inputs" / "detainers.csv").write_text(new_text, encoding="utf-8")
         link_before = os.readlink(outputs / "2017-02-03")
-        process = subprocess.Popen([sys.executable, str(ROOT / "generate.py"), "--inputs", str(base / "inputs"),
-                                    "--outputs", str(outputs), "--staff", str(base / "staff"), "--week",
-                                    "2017-02-01"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(generate_command(*folder_args(base), "--week", "2017-02-01"),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.2, 4.0))
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
@@ -329,7 +334,7 @@ def test_kill_minus_9_at_random_points_never_leaves_a_mix(base):
             published_text = new_text
     assert killed >= 3, f"only {killed} runs were killed mid-way; the test did not exercise publication"
     final = generate(base, "--week", "2017-02-01")
-    assert final.returncode == 0, final.stderr
+    assert final.exit_code == 0, final.stderr
     assert assert_complete(outputs) == ["2017-02-03"]
     assert json.loads((outputs / "2017-02-03" / "report.json").read_text())["totals"]["declined"] == \
         declines[(base / "inputs" / "detainers.csv").read_text(encoding="utf-8")]
@@ -344,7 +349,7 @@ def test_correction_sheet_revises_the_week_and_is_logged_with_the_response(base)
                                           "A5,Franklin County Jail,IA,,2017-02-01,,\n", encoding="utf-8")
     (inputs / "facilities.csv").write_text("Facility,State,County FIPS\nFranklin County Jail,IA,19069\n",
                                            encoding="utf-8")
-    assert generate(base, "--week", "2017-02-01").returncode == 0
+    assert generate(base, "--week", "2017-02-01").exit_code == 0
     first = json.loads((base / "outputs" / "2017-02-03" / "report.json").read_text())
     assert {j["fips"]: j["issued"] for j in first["jurisdictions"]}["19069"] == 2
 
@@ -355,7 +360,7 @@ def test_correction_sheet_revises_the_week_and_is_logged_with_the_response(base)
         "2017-03-23,response,48453,,,,The Sheriff's Office honors detainers accompanied by a judicial warrant.\n",
         encoding="utf-8")
     result = generate(base, "--week", "2017-02-01")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     data = json.loads((base / "outputs" / "2017-02-03" / "report.json").read_text())
     assert data["revision"] == 2
     by_fips = {j["fips"]: j for j in data["jurisdictions"]}
@@ -382,19 +387,19 @@ def test_correction_sheet_revises_the_week_and_is_logged_with_the_response(base)
     # the corrections log stays in every later edition: a later week's report carries it too
     (inputs / "detainers.csv").write_text((inputs / "detainers.csv").read_text() +
                                           "A9,Travis County Jail,TX,48453,2017-02-08,honored,2017-02-09\n")
-    assert generate(base, "--week", "2017-02-08").returncode == 0
+    assert generate(base, "--week", "2017-02-08").exit_code == 0
     later = json.loads((base / "outputs" / "2017-02-10" / "report.json").read_text())
     assert [c["date"] for c in later["corrections"]] == ["2017-03-22"]
 
 
 def test_real_data_replaces_sample_editions_and_sample_never_joins_real_ones(tmp_path):
     (tmp_path / "inputs").mkdir()
-    assert generate(tmp_path).returncode == 0  # the sample edition of a fresh clone
+    assert generate(tmp_path).exit_code == 0  # the sample edition of a fresh clone
     outputs = tmp_path / "outputs"
     sample_weeks = [p.name for p in outputs.iterdir() if p.is_symlink() and p.name[0].isdigit()]
     assert len(sample_weeks) == 1
     (tmp_path / "inputs" / "detainers.csv").write_text(FIRST, encoding="utf-8")
-    assert generate(tmp_path, "--week", "2017-02-01").returncode == 0
+    assert generate(tmp_path, "--week", "2017-02-01").exit_code == 0
     weeks = [p.name for p in outputs.iterdir() if p.is_symlink() and p.name[0].isdigit()]
     assert weeks == ["2017-02-03"]
     assert not (outputs / "archive" / sample_weeks[0]).exists()
@@ -404,7 +409,7 @@ def test_real_data_replaces_sample_editions_and_sample_never_joins_real_ones(tmp
     (tmp_path / "inputs" / "detainers.csv").unlink()
     before = snapshot(outputs)
     refused = generate(tmp_path)
-    assert refused.returncode == 1
+    assert refused.exit_code == 1
     assert "refusing to publish sample data" in refused.stderr
     assert snapshot(outputs) == before
 
@@ -412,7 +417,7 @@ def test_real_data_replaces_sample_editions_and_sample_never_joins_real_ones(tmp
 def test_a_week_published_as_a_plain_folder_is_adopted_as_revision_1(base):
     import shutil
 
-    assert generate(base, "--week", "2017-02-01").returncode == 0
+    assert generate(base, "--week", "2017-02-01").exit_code == 0
     outputs = base / "outputs"
     shutil.copytree(outputs / "2017-02-03", outputs / "legacy", symlinks=False)
     (outputs / "legacy" / "manifest.json").unlink()  # the layout before revisions had no manifest
@@ -420,7 +425,7 @@ def test_a_week_published_as_a_plain_folder_is_adopted_as_revision_1(base):
     shutil.rmtree(outputs / "archive")
     (outputs / "legacy").rename(outputs / "2017-02-03")
     (base / "inputs" / "detainers.csv").write_text(SECOND, encoding="utf-8")
-    assert generate(base, "--week", "2017-02-01").returncode == 0
+    assert generate(base, "--week", "2017-02-01").exit_code == 0
     assert os.readlink(outputs / "2017-02-03") == "archive/2017-02-03/r2"
     r1 = json.loads((outputs / "archive" / "2017-02-03" / "r1" / "manifest.json").read_text())
     assert r1["revision"] == 1 and r1["sample"] is False and "report.pdf" in r1["files"]

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
+from cli_helpers import fast_rendering
 from reports.run import run_job
 from reports.options import RunOptions
 
@@ -133,9 +134,7 @@ def _outcome(text):
             "honored": "honored", "": "pending", "pending": "pending"}.get(text, "other")
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    base = tmp_path_factory.mktemp("report")
+def _publish(base: Path) -> dict:
     rows = _write_inputs(base / "inputs")
     options = RunOptions(inputs=base / "inputs", outputs=base / "outputs", staff=base / "staff",
                          settings=base / "settings.toml", now=NOW, week=dt.date(2017, 2, 1))
@@ -143,8 +142,21 @@ def published(tmp_path_factory):
     assert result.exit_code == 0, result.summary + "\n" + "\n".join(p.line() for p in result.dataset.errors)
     folder = base / "outputs" / "2017-02-03"
     return {"rows": rows, "folder": folder, "json": json.loads((folder / "report.json").read_text()),
-            "html": (folder / "report.html").read_text(), "base": base,
-            "pdf_pages": [p.extract_text() for p in PdfReader(folder / "report.pdf").pages]}
+            "html": (folder / "report.html").read_text(), "base": base}
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """The fixture week, published with the PDF and chart stubbed (tests/cli_helpers.py)."""
+    with fast_rendering():
+        return _publish(tmp_path_factory.mktemp("report"))
+
+
+@pytest.fixture(scope="module")
+def published_pdf(tmp_path_factory):
+    """The fixture week with its real PDF, and the PDF's text page by page."""
+    published = _publish(tmp_path_factory.mktemp("report-pdf"))
+    return {**published, "pdf_pages": [p.extract_text() for p in PdfReader(published["folder"] / "report.pdf").pages]}
 
 
 def expected_totals(rows):
@@ -292,30 +304,33 @@ def test_pending_never_presented_as_declined(published):
     assert franklin[7] == "–"  # no rate when nothing is resolved
 
 
-def test_pdf_text_agrees_with_json(published):
-    text = "\n".join(published["pdf_pages"])
-    totals = published["json"]["totals"]
+@pytest.mark.slow
+def test_pdf_text_agrees_with_json(published_pdf):
+    text = "\n".join(published_pdf["pdf_pages"])
+    totals = published_pdf["json"]["totals"]
     assert f"{totals['issued']} detainers were issued in the week" in " ".join(text.split())
     assert f"{totals['declined']} declines were recorded in the week" in " ".join(text.split())
-    assert "Page 1 of" in published["pdf_pages"][0]
+    assert "Page 1 of" in published_pdf["pdf_pages"][0]
     o = totals["issued_outcomes"]
     assert f"Total {totals['issued']} {o['honored']} {o['declined']} {o['pending']} {o['other']} " in text  # Table 2
     assert re.search(rf"Total {totals['declined']} {totals['declined_issued_before_period']} \d", text)  # Table 3a
-    assert all("SAMPLE" not in page for page in published["pdf_pages"])
-    for caveat in published["json"]["caveats"]:
+    assert all("SAMPLE" not in page for page in published_pdf["pdf_pages"])
+    for caveat in published_pdf["json"]["caveats"]:
         assert caveat[:40] in " ".join(text.split())
 
 
-def test_pdf_is_tagged_for_accessibility_and_titled(published):
-    root = PdfReader(published["folder"] / "report.pdf").trailer["/Root"]
+@pytest.mark.slow
+def test_pdf_is_tagged_for_accessibility_and_titled(published_pdf):
+    root = PdfReader(published_pdf["folder"] / "report.pdf").trailer["/Root"]
     assert bool(root["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in root
     assert root["/Lang"] == "en"
-    meta = PdfReader(published["folder"] / "report.pdf").metadata
+    meta = PdfReader(published_pdf["folder"] / "report.pdf").metadata
     assert meta.title.startswith("Weekly Declined Detainer Report: week ending February 3, 2017")
 
 
 @pytest.mark.slow
-def test_report_pdf_bytes_are_reproducible(published, tmp_path):
+@pytest.mark.real_render  # renders the report again here, chart included
+def test_report_pdf_bytes_are_reproducible(published_pdf, tmp_path):
     """The same inputs, settings and date give the same PDF, byte for byte."""
     from reports.load import load_inputs
     from reports.reference import load_counties
@@ -324,11 +339,11 @@ def test_report_pdf_bytes_are_reproducible(published, tmp_path):
     from reports.period import week_containing
     from reports.tables import build_report
 
-    dataset = load_inputs(published["base"] / "inputs")
+    dataset = load_inputs(published_pdf["base"] / "inputs")
     report = build_report(dataset, week_containing(WEEK_END, 5), DEFAULTS, load_counties(), sample=False,
                           published=NOW.date())
     html = render_html(report, link_base="https://example.org/detainer-reports/archive/2017-02-03/r1/", for_pdf=True)
-    assert render_pdf(html, report.published) == (published["folder"] / "report.pdf").read_bytes()
+    assert render_pdf(html, report.published) == (published_pdf["folder"] / "report.pdf").read_bytes()
 
 
 def test_caveats_name_their_numbers(published):

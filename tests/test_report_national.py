@@ -54,6 +54,7 @@ def test_county_pages_for_every_jurisdiction(national):
     assert {j["fips"] for j in national["json"]["jurisdictions"] if j["fips"]} <= pages
 
 
+@pytest.mark.real_render  # the PDF and the chart are among the files compared
 def test_every_published_file_is_byte_reproducible(tmp_path):
     from test_report import NOW as FIXTURE_NOW, _write_inputs
 

@@ -17,23 +17,37 @@ from pypdf import PdfReader
 from pdf_checks import captions, glyphs_outside_margins, page_lines
 from reports.run import run_job
 from reports.options import RunOptions
-from test_report import CHARGES, WEEK_END, _detainer_rows, _in, _outcome, published  # noqa: F401 (fixture)
+from cli_helpers import fast_rendering
+from test_report import (CHARGES, WEEK_END, _detainer_rows, _in, _outcome, published,  # noqa: F401 (fixtures)
+                         published_pdf)
 
 SAMPLE_NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.timezone.utc)  # two complete weeks after the sample data
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    base = tmp_path_factory.mktemp("sample")
+def _publish_sample(base: Path) -> dict:
     (base / "empty").mkdir()
     options = RunOptions(inputs=base / "empty", outputs=base / "outputs", staff=base / "staff",
                          settings=base / "settings.toml", now=SAMPLE_NOW)
     result = run_job(options)
     assert result.exit_code == 0, result.summary
     folder = base / "outputs" / "2026-11-13"
-    return {"base": base, "outputs": base / "outputs", "folder": folder, "pdf": folder / "report.pdf",
-            "json": json.loads((folder / "report.json").read_text()), "html": (folder / "report.html").read_text(),
-            "pages": page_lines(folder / "report.pdf")}
+    return {"base": base, "outputs": base / "outputs", "folder": folder,
+            "json": json.loads((folder / "report.json").read_text()), "html": (folder / "report.html").read_text()}
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """The bundled sample published, with the PDF and chart stubbed (tests/cli_helpers.py)."""
+    with fast_rendering():
+        return _publish_sample(tmp_path_factory.mktemp("sample"))
+
+
+@pytest.fixture(scope="module")
+def sample_pdf(tmp_path_factory):
+    """The bundled sample with its real PDF, and the PDF's lines page by page."""
+    sample = _publish_sample(tmp_path_factory.mktemp("sample-pdf"))
+    pdf = sample["folder"] / "report.pdf"
+    return {**sample, "pdf": pdf, "pages": page_lines(pdf)}
 
 
 def _csv(path: Path) -> list[dict]:
@@ -50,12 +64,14 @@ def _half_up(numerator: int, denominator: int, decimals: int, scale: int = 1) ->
 # --- the PDF: margins, order, headers ----------------------------------------------------------------------
 
 
-def test_every_glyph_of_the_sample_pdf_lies_inside_the_margins(sample):
-    assert glyphs_outside_margins(sample["pdf"]) == []
+@pytest.mark.slow
+def test_every_glyph_of_the_sample_pdf_lies_inside_the_margins(sample_pdf):
+    assert glyphs_outside_margins(sample_pdf["pdf"]) == []
 
 
-def test_tables_are_numbered_in_order_and_each_caption_keeps_three_rows_on_its_page(sample):
-    pages = sample["pages"]
+@pytest.mark.slow
+def test_tables_are_numbered_in_order_and_each_caption_keeps_three_rows_on_its_page(sample_pdf):
+    pages = sample_pdf["pages"]
     found = captions(pages)
     numbers = [n for _, n, _ in found]
     assert numbers == sorted(numbers, key=lambda n: (int(re.match(r"\d+", n)[0]), n))
@@ -67,10 +83,11 @@ def test_tables_are_numbered_in_order_and_each_caption_keeps_three_rows_on_its_p
         assert len(below) >= 5, f"Table {number}: caption on page {page + 1} with only {len(below)} lines under it"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("number, header", [("2", "Of them, outcome so far"), ("3a", "Of them, issued"),
                                             ("4a", "Up to the end of the week"), ("4b", "Up to the end of the week")])
-def test_a_table_continued_on_another_page_repeats_its_header(sample, number, header):
-    pages = sample["pages"]
+def test_a_table_continued_on_another_page_repeats_its_header(sample_pdf, number, header):
+    pages = sample_pdf["pages"]
     start = next(page for page, n, _ in captions(pages) if n == number)
     end = next(i for i in range(start, len(pages))
                if any(text.startswith("Total ") for _, text in pages[i]
@@ -93,9 +110,6 @@ def test_two_declined_figures_are_named_apart_everywhere(published):
     html, folder = published["html"], published["folder"]
     assert "Declined so far" in html and "Declines recorded this week" in html
     assert "Two different “declined” figures." in html
-    pdf_text = " ".join(" ".join(published["pdf_pages"]).split())
-    assert "Two different “declined” figures. Declined so far counts the detainers issued this week" in pdf_text
-    assert "Declined so far" in pdf_text and "Declines recorded this week" in pdf_text
     header = next(csv.reader(io.StringIO((folder / "jurisdictions.csv").read_text())))
     assert "issued_declined_so_far" in header and "declines_recorded_this_week" in header
     assert "declined" not in header and "issued_declined" not in header
@@ -112,18 +126,36 @@ def test_two_declined_figures_are_named_apart_everywhere(published):
     assert j["issued_outcomes"]["declined"] == so_far and j["declined"] == recorded
 
 
-def test_subsequent_charges_have_their_cohort_and_no_share_under_20_people(published):
-    rows = published["rows"]
+@pytest.mark.slow
+def test_two_declined_figures_are_named_apart_in_the_pdf(published_pdf):
+    pdf_text = " ".join(" ".join(published_pdf["pdf_pages"]).split())
+    assert "Two different “declined” figures. Declined so far counts the detainers issued this week" in pdf_text
+    assert "Declined so far" in pdf_text and "Declines recorded this week" in pdf_text
+
+
+def _cohort_by_hand(rows) -> tuple[set, set, dt.date]:
+    """Counted here from the fixture: the people declined up to the end of the week, those of them charged
+    after their decline, and the first decline."""
     declined = [r for r in rows if _outcome(r["Outcome"]) == "declined" and r["Outcome Date"] <= WEEK_END]
     people = {r["Subject ID"] for r in declined}
     first = min(r["Outcome Date"] for r in declined)
     decline_day = {r["Subject ID"]: r["Outcome Date"] for r in declined}
     charged = {c[0] for c in CHARGES if c[0] in decline_day and decline_day[c[0]] < c[2] <= WEEK_END}
+    return people, charged, first
+
+
+def test_subsequent_charges_have_their_cohort_and_no_share_under_20_people(published):
+    people, charged, first = _cohort_by_hand(published["rows"])
     cohort = published["json"]["totals"]["subsequent_charges_cohort"]
     assert (cohort["people"], cohort["people_charged"], cohort["declined_since"]) == (len(people), len(charged),
                                                                                        first.isoformat())
     assert len(people) < 20 and cohort["people_charged_percent"] is None
-    text = " ".join(" ".join(published["pdf_pages"]).split())
+
+
+@pytest.mark.slow
+def test_subsequent_charges_cohort_in_the_pdf(published_pdf):
+    people, charged, first = _cohort_by_hand(published_pdf["rows"])
+    text = " ".join(" ".join(published_pdf["pdf_pages"]).split())
     assert f"among {len(people)} whose detainer was declined from {first:%B} {first.day}, {first.year}" in text
     assert f"{len(charged)} of them have any subsequent charge (no share is given for fewer than 20 people)" in text
 
@@ -147,20 +179,22 @@ def test_rates_are_rounded_once_half_up_at_the_printed_precision(sample):
             assert r["resolved"] == r["issued"] - r["issued_outcomes"]["pending"]
 
 
-def test_week_over_week_and_the_four_week_average_come_from_the_trend(sample):
-    trend = _csv(sample["folder"] / "trend.csv")
+@pytest.mark.slow
+def test_week_over_week_and_the_four_week_average_come_from_the_trend(sample_pdf):
+    trend = _csv(sample_pdf["folder"] / "trend.csv")
     issued = [int(r["issued"]) for r in trend]
     change = issued[-1] - issued[-2]
     average = _half_up(sum(issued[-5:-1]), 4, 1)
-    text = " ".join(" ".join(t for _, t in sample["pages"][0]).split())
+    text = " ".join(" ".join(t for _, t in sample_pdf["pages"][0]).split())
     sign = "+" if change > 0 else "\u2212"
     assert f"Previous week {issued[-2]:,} ({sign}{abs(change):,}); average of the four weeks before {average}." in text
 
 
-def test_a_week_with_data_but_none_since_says_it_is_the_latest_with_data(sample):
-    assert sample["json"]["latest_week_with_data"] == "2026-11-13"
-    assert sample["json"]["weeks_without_data_since"] == 2  # weeks ending Nov 20 and Nov 27
-    first_page = " ".join(" ".join(t for _, t in sample["pages"][0]).split())
+@pytest.mark.slow
+def test_a_week_with_data_but_none_since_says_it_is_the_latest_with_data(sample_pdf):
+    assert sample_pdf["json"]["latest_week_with_data"] == "2026-11-13"
+    assert sample_pdf["json"]["weeks_without_data_since"] == 2  # weeks ending Nov 20 and Nov 27
+    first_page = " ".join(" ".join(t for _, t in sample_pdf["pages"][0]).split())
     assert "This is the latest week with data. No detainer data were received for the 2 complete weeks" in first_page
 
 
@@ -252,12 +286,13 @@ def test_maps_in_html_have_one_region_per_county_and_hatch_counties_without_deta
     assert f"Not determined: {not_determined:,} {words} not on the map" in html
 
 
-def test_maps_in_the_pdf_with_their_text_alternative_and_not_determined_count(sample):
-    reader = PdfReader(sample["pdf"])
+@pytest.mark.slow
+def test_maps_in_the_pdf_with_their_text_alternative_and_not_determined_count(sample_pdf):
+    reader = PdfReader(sample_pdf["pdf"])
     text = " ".join(" ".join(page.extract_text() for page in reader.pages[:3]).split())
     assert "Map 1. Declines recorded this week, by county" in text
     assert "Map 2. Detainers issued this week per 100,000 residents, by county" in text
-    assert f"Not determined: {sample['json']['totals']['declined_not_determined']:,} decline" in text
+    assert f"Not determined: {sample_pdf['json']['totals']['declined_not_determined']:,} decline" in text
     from test_countymap import figure_alt_texts
 
     alts = figure_alt_texts(reader)

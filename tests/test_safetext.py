@@ -245,7 +245,7 @@ def test_staff_problems_csv_is_neutralised(tmp_path):
         b"A1,Travis County Jail,\"TX\r=cmd|' /C calc'!A0\",48453,2017-01-30,declined,2017-02-01\n"
         b"A2,@SUM(1),=1+1,48453,2017-01-30,declined,2017-02-01\n")
     result = run_check(inputs, tmp_path / "staff")
-    assert result.returncode == 1, result.stderr
+    assert result.exit_code == 1, result.stderr
     data = (tmp_path / "staff" / "problems.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and b"\r" not in data
     text = data.decode("utf-8-sig")
