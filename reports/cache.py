@@ -27,6 +27,7 @@ import pandas as pd
 from .atomic import TEMP_PREFIX, rename_into_place, sha256_file, write_atomic
 from .blank import is_null
 from .errors import DataNote, Problem
+from .resources import code_fingerprint
 
 FORMAT = 1  # bump when the stored shape changes
 INDEX = "stat-index.json"
@@ -35,8 +36,6 @@ RACY_SECONDS = 2  # a file modified this close to when it was hashed is hashed a
 
 def software_key() -> str:
     """The code that reads and checks files, and its reference data: a new version is a new key."""
-    from .run import code_fingerprint
-
     return code_fingerprint()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import hashlib
 from importlib.resources import as_file, files
 from importlib.resources.abc import Traversable
@@ -39,3 +40,9 @@ def package_digest() -> str:
         digest.update(name.encode())
         digest.update(hashlib.sha256(entry.read_bytes()).hexdigest().encode())
     return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """The package digest, computed once per process: what a run, a revision and the cache record as the software."""
+    return package_digest()

@@ -6,7 +6,6 @@ No printing here: the CLI turns the returned ``JobResult`` into messages and an 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import datetime as dt
 import errno
 import json
@@ -18,9 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import pandas as pd
-
-from . import changed_figures, faults, input_files
+from . import faults, input_files
 from .archive import (TreeReport, archived_weeks, current_is_sample, next_revision_number, reconcile,
                       published_revisions, retire_sample_editions, run_lock)
 from .atomic import sha256_file, write_atomic
@@ -32,13 +29,12 @@ from .options import RunOptions
 from .period import Week, latest_complete_week, week_containing, weeks_with_data
 from .load import Dataset, load_inputs
 from .staff_reports import write_staff_reports
-from .publish import (StagedEdition, archived_content, discard, download_changes, public_content, stage_editions,
-                      switch)
+from .publish import StagedEdition, archived_content, discard, public_content, stage_editions, switch
 from .reference import load_counties
-from .resources import package_digest
+from .resources import code_fingerprint
+from .revision_reasons import mark_revision
 from .sample import CREATED as SAMPLE_CREATED
 from .settings import Settings, load_settings
-from .jsondoc import report_json
 from .tables import Report, build_report, week_has_data
 
 RENDER_WORKERS = min(2, os.cpu_count() or 1)  # editions of a multi-week run render one per core
@@ -86,11 +82,6 @@ def choose_weeks(dataset: Dataset, options: RunOptions, week_start: int, publish
         if week.end == end:  # a week published under another week_start setting is left alone
             weeks.add(week)
     return sorted(weeks)
-
-
-@functools.lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    return package_digest()
 
 
 def input_hashes(inputs: Path) -> dict[str, str]:
@@ -350,74 +341,3 @@ def _write_catalogue(outputs: Path, settings: Settings, switched=(), best_effort
         published = f"; published: {_edition_names(list(switched), limit=len(switched))}" if switched else ""
         raise EnvironmentProblem(f"could not update the index and feed ({_environment_problem(exc)}): the next run "
                                  f"will retry{published}") from exc
-
-
-def mark_revision(report: Report, earlier, previous: dict, previous_content: dict, current_content: dict,
-                  dataset: Dataset) -> None:
-    """Make the report a revision of the week's newest edition: what changed, and why where staff said why."""
-    report.first_published = dt.date.fromisoformat(previous.get("first_published", previous["published"])[:10])
-    report.earlier_revisions = [{"revision": r.number, "published": r.published, "path": r.path} for r in earlier]
-    report.revision_changes = [c.as_dict() for c in changed_figures.diff(previous, report_json(report))]
-    report.revision_downloads = download_changes(previous_content, current_content)
-    report.revision_reasons = revision_reasons(report, dataset)
-    if earlier[-1].manifest.get("software_sha256") != code_fingerprint():
-        report.revision_reasons.append(
-            f"This edition was made by a newer version of the publishing software than revision "
-            f"{earlier[-1].number}; changes it makes to the published files (new columns, wording, privacy rules) "
-            "are part of this revision too.")
-
-
-def revision_reasons(report: Report, dataset: Dataset) -> list[str]:
-    """What staff said about the records behind this week, where they said it."""
-    reasons = []
-    corrections = getattr(dataset, "corrections", None)
-    if corrections is not None and len(corrections):
-        for row in corrections.to_dict(orient="records"):
-            if _touches_week(row, report):
-                reasons.append(correction_sentence(row))
-    updated = _updated_in_window(dataset, report)
-    if updated:
-        reasons.append(f"{updated:,} detainer record{'' if updated == 1 else 's'} behind these figures "
-                       f"{'was' if updated == 1 else 'were'} updated by newer source files.")
-    if not reasons:
-        reasons.append("Records were added to or changed in the source files since the previous edition "
-                       "(for example outcomes recorded late, or facilities newly mapped to their county).")
-    return reasons
-
-
-def _updated_in_window(dataset: Dataset, report: Report) -> int:
-    """Detainers updated by a newer file whose dates fall in the weeks this edition prints."""
-    if not len(dataset.changes):
-        return 0
-    detainers = dataset.used("detainers")
-    updated = detainers[detainers["detainer_id"].isin(set(dataset.changes["detainer_id"]))]
-    start = pd.Timestamp(report.week.start - dt.timedelta(days=7 * (report.settings.trend_weeks - 1)))
-    end = pd.Timestamp(report.week.end)
-    inside = (updated["date_issued"].between(start, end) | updated["outcome_date"].between(start, end))
-    return int(inside.sum())
-
-
-def _touches_week(row: dict, report: Report) -> bool:
-    """Could the correction change a figure this edition prints? It changed detainers whose dates
-    (before or after the correction) span some range; the trend reaches back trend_weeks."""
-    days = [row.get(k) for k in ("date_issued_min", "date_issued_max", "outcome_date_min", "outcome_date_max")]
-    days = [d.date() for d in days if d is not None and d == d and d is not pd.NaT]
-    if not days or not row.get("detainers_changed"):
-        return False
-    window_start = report.week.start - dt.timedelta(days=7 * (report.settings.trend_weeks - 1))
-    return not (max(days) < window_start or min(days) > report.week.end)
-
-
-def correction_sentence(row: dict) -> str:
-    """'Correction recorded 2017-03-22 (Franklin County, IA): ... County FIPS corrected to ... for 12 detainers.'"""
-    day = row["date"].date().isoformat() if hasattr(row.get("date"), "date") else str(row.get("date"))
-    where = f" ({row['jurisdiction']})" if row.get("jurisdiction") else ""
-    text = f"Correction recorded {day}{where}: "
-    if row.get("what_was_wrong"):
-        text += f"{row['what_was_wrong'].rstrip('.')}. "
-    count = int(row.get("detainers_changed") or 0)
-    text += (f"{row['field']} corrected to {row.get('correct_value') or 'not determined'} for {count:,} "
-             f"detainer{'' if count == 1 else 's'}.")
-    if row.get("note"):
-        text += f" {row['note']}"
-    return text

@@ -31,3 +31,23 @@ def test_ci_runs_the_readme_test_command():
                 if line.strip() and not line.startswith("#")]
     assert readme_test == "make test"
     assert ci_lines[-1] == readme_test  # the last thing CI does, after installing the system packages
+
+
+def readme_development_section() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return text.split("\n## Development\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_architecture_names_every_module_once():
+    """Every module of reports/ has its bullet in the README's Development section, and every bullet
+    that names a module (a line starting "- `name`:") names one that exists."""
+    import pkgutil
+
+    import reports
+
+    modules = {m.name for m in pkgutil.iter_modules(reports.__path__)} - {"__init__", "__main__"}
+    section = readme_development_section()
+    bullets = re.findall(r"^\s*- `([A-Za-z_]\w*)`:", section, flags=re.M)
+    assert sorted(m for m in modules if f"`{m}`" not in section) == []
+    assert sorted(set(bullets) - modules) == []  # a bullet for a module that no longer exists
+    assert sorted(m for m in modules if bullets.count(m) != 1) == []  # one bullet each
