@@ -530,7 +530,7 @@ def as_of(det: dict, rng: np.random.Generator, last_day: dt.date, changed_share:
     alternatives = _choice(rng, [("Transferred", 40), ("Lifted", 30), ("Case Closed", 20), (DECLINED, 10)],
                            int(different.sum()))
     current = out["Detainer Lift Reason"][different]
-    alternatives[alternatives == current] = "Lifted - Lack of Funds / Space"
+    alternatives[alternatives == current] = "Lifted - Lack of Space"  # a known ICE lift reason (issue 8: no others)
     out["Detainer Lift Reason"][different] = alternatives
     return out, int(different.sum())
 

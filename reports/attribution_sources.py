@@ -92,6 +92,11 @@ class StaffFacilities:
     by_key: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
 
+def _where(row) -> str:
+    sheet = f" [{row['source_sheet']}]" if row["source_sheet"] else ""
+    return f"{row['source_file']}{sheet} row {row['source_row']}"
+
+
 def staff_facilities(facilities: pd.DataFrame, problems: list[Problem], label=lambda row, field: field
                      ) -> tuple[StaffFacilities, pd.DataFrame]:
     """The staff facilities sheets as lookups. A facility mapped to two counties is an error (E402) and maps
@@ -99,22 +104,30 @@ def staff_facilities(facilities: pd.DataFrame, problems: list[Problem], label=la
     facilities = facilities.copy()
     live = facilities[facilities["row_status"] == "used"]
     staff = StaffFacilities()
-    keyed: dict[tuple, list] = defaultdict(list)  # (table, state, key) -> [index]
+    keyed: dict[tuple, list] = defaultdict(list)  # (table, state, key) -> [index] of rows giving it in full
+    shortened: dict[tuple, list] = defaultdict(list)  # (state, key) -> [index] of rows whose name shortens to it
     for index, row in live.iterrows():
         if isinstance(row["facility_code"], str) and row["facility_code"].strip():
             keyed[("code", row["state"], row["facility_code"].strip())].append(index)
-        for key in name_keys(row["facility"], row["state"]):
-            keyed[("name", row["state"], key)].append(index)
+        full, *shorter = name_keys(row["facility"], row["state"]) or ("",)
+        if full:
+            keyed[("name", row["state"], full)].append(index)
+        for key in shorter:
+            shortened[(row["state"], key)].append(index)
     conflicted: set = set()
     for (table, state, key), indexes in keyed.items():
         counties = sorted({live.at[i, "county_fips"] for i in indexes})
-        if len(counties) > 1:
+        if len(counties) > 1:  # one facility, by its code or its full name, in two counties: staff must choose
             conflicted.update(indexes)
             continue
-        first = live.loc[indexes[0]]
-        where = f"{first['source_file']}{f' [{first.source_sheet}]' if first['source_sheet'] else ''} row {first['source_row']}"
         target = staff.by_code if table == "code" else staff.by_key
-        target[(state, key)] = (counties[0], where)
+        target[(state, key)] = (counties[0], _where(live.loc[indexes[0]]))
+    # "X (OAK PARK HEIGHTS)" and "X (RUSH CITY)" both shorten to "X": two facilities, not a conflict. The short
+    # name maps only where it is no other row's full name and all rows shortening to it agree on the county.
+    for (state, key), indexes in shortened.items():
+        counties = sorted({live.at[i, "county_fips"] for i in indexes})
+        if ("name", state, key) not in keyed and len(counties) == 1 and not set(indexes) & conflicted:
+            staff.by_key[(state, key)] = (counties[0], _where(live.loc[indexes[0]]))
     for index in sorted(conflicted):
         row = live.loc[index]
         others = sorted({live.at[i, "county_fips"] for (t, s, k), ii in keyed.items() if index in ii

@@ -208,6 +208,45 @@ def test_record_beats_staff_and_staff_beats_the_reference(tmp_path):
     assert attribute("USP CANAAN", "WAYMART", "PA", code="BOPCAA").fips == "42127"  # without staff: the reference
 
 
+def test_two_facilities_that_differ_only_in_brackets_are_not_a_conflict(tmp_path):
+    """A staff sheet of a state's prisons: 'X (A)' and 'X (B)' are two facilities in two counties (E402 is for
+    one facility given two counties). Each is attributed by its full name; plain 'X' is ambiguous, not guessed."""
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    _write(inputs / "detainers.csv", [
+        ["Detainer ID", "Facility", "City", "State", "Date Issued", "Outcome"],
+        ["D-1", "MINNESOTA CORRECTIONAL FACILITY (OAK PARK HEIGHTS)", "", "MN", "2017-01-28", "honored"],
+        ["D-2", "MINNESOTA CORRECTIONAL FACILITY (RUSH CITY)", "", "MN", "2017-01-28", "honored"],
+        ["D-3", "MINNESOTA CORRECTIONAL FACILITY", "", "MN", "2017-01-28", "honored"],
+    ])
+    _write(inputs / "facilities.csv", [
+        ["Facility", "Facility Code", "State", "County FIPS"],
+        ["MINNESOTA CORRECTIONAL FACILITY (OAK PARK HEIGHTS)", "", "MN", "27163"],  # Washington County
+        ["MINNESOTA CORRECTIONAL FACILITY (RUSH CITY)", "", "MN", "27025"],  # Chisago County
+    ])
+    dataset = load_inputs(inputs)
+    assert [p.code for p in dataset.errors] == []
+    got = {r.detainer_id: (r.county_fips, r.jurisdiction_source) for r in dataset.used("detainers").itertuples()}
+    assert got["D-1"] == ("27163", "staff") and got["D-2"] == ("27025", "staff")
+    assert got["D-3"][1] != "staff"
+
+
+def test_one_facility_given_two_counties_is_still_an_error(tmp_path):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    _write(inputs / "detainers.csv", [
+        ["Detainer ID", "Facility", "City", "State", "Date Issued", "Outcome"],
+        ["D-1", "MINNESOTA CORRECTIONAL FACILITY (RUSH CITY)", "", "MN", "2017-01-28", "honored"],
+    ])
+    _write(inputs / "facilities.csv", [
+        ["Facility", "Facility Code", "State", "County FIPS"],
+        ["Minnesota Correctional Facility (Rush City)", "", "MN", "27025"],
+        ["MINNESOTA CORR. FACILITY (RUSH CITY)", "", "MN", "27163"],
+    ])
+    dataset = load_inputs(inputs)
+    assert [p.code for p in dataset.errors] == ["E402", "E402"]
+
+
 def test_ice_export_with_real_facility_codes_is_attributed_by_code(tmp_path):
     """The ICE export layout (title rows, no County FIPS, no facilities sheet): codes from ICE's own list."""
     expected = {  # code -> county, as the ICE list and HIFLD agree
