@@ -5,6 +5,7 @@ Used by attribution (``attribution.assign_jurisdictions``) and by the correction
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .reference import Counties
@@ -16,10 +17,13 @@ def resolve_jurisdictions(detainers: pd.DataFrame, fips: pd.Series, source, evid
     county, its name and population, ``source`` as jurisdiction_source and ``evidence`` as
     jurisdiction_evidence (each a value, or a Series indexed like ``fips``). Other rows are unchanged."""
     fips = fips.astype(object).where(fips.notna(), None)
+    codes, uniques = pd.factorize(fips, use_na_sentinel=True)  # each county looked up once; -1 (none) is last
+    names = np.array([counties.name(f) for f in uniques] + [counties.name(None)], dtype=object)
+    populations = np.array([counties.population(f) for f in uniques] + [None], dtype=object)
     values = {
         "county_fips": fips,
-        "county_name": fips.map(counties.name),
-        "county_population": fips.map(counties.population),
+        "county_name": pd.Series(names[codes].tolist(), index=fips.index),  # dtypes inferred, as Series.map does
+        "county_population": pd.Series(populations[codes].tolist(), index=fips.index),
         "jurisdiction_source": source,
         "jurisdiction_evidence": evidence,
     }
