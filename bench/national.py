@@ -46,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reports.atomic import rename_into_place
+from reports.atomic import rename_into_place, sha256_file
 from reports.reference import load_counties
 from reports.vocabulary import STATES
 
@@ -752,18 +752,10 @@ def build(folder: Path, rows: int = ROWS, seed: int = SEED, variants: bool = Tru
         "next_week": {"first_day": NEXT_WEEK[0].isoformat(), "last_day": NEXT_WEEK[1].isoformat(),
                       "rows": max(1, round(rows / WEEKS * 1.03))} if variants else None,
         "shared_data": str(shared) if shared else None,
-        "files": {rel: {"bytes": p.stat().st_size, "sha256": _sha256(p)} for rel, p in sorted(files.items())},
+        "files": {rel: {"bytes": p.stat().st_size, "sha256": sha256_file(p)} for rel, p in sorted(files.items())},
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def cache_key(rows: int, seed: int, variants: bool) -> str:
@@ -773,8 +765,8 @@ def cache_key(rows: int, seed: int, variants: bool) -> str:
     shared = shared_data_dir()
     for rel in (ICE_FACILITY_LIST, HIFLD_PRISONS):
         if shared and (shared / rel).is_file():
-            digest.update(_sha256(shared / rel).encode())
-    digest.update(_sha256(PROJECT / "reports" / "data" / "us_county_population_2010_2019.csv").encode())
+            digest.update(sha256_file(shared / rel).encode())
+    digest.update(sha256_file(PROJECT / "reports" / "data" / "us_county_population_2010_2019.csv").encode())
     return digest.hexdigest()[:12]
 
 

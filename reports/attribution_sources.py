@@ -10,6 +10,7 @@ import pandas as pd
 from .errors import Problem
 from .facility_names import distinctive_words, name_keys, tokens
 from .facility_reference import DISAGREE, PLACE_SOURCES, load_rows
+from .wording import source_reference
 
 
 @dataclass(frozen=True)
@@ -92,11 +93,6 @@ class StaffFacilities:
     by_key: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
 
-def _where(row) -> str:
-    sheet = f" [{row['source_sheet']}]" if row["source_sheet"] else ""
-    return f"{row['source_file']}{sheet} row {row['source_row']}"
-
-
 def staff_facilities(facilities: pd.DataFrame, problems: list[Problem], label=lambda row, field: field
                      ) -> tuple[StaffFacilities, pd.DataFrame]:
     """The staff facilities sheets as lookups. A facility mapped to two counties is an error (E402) and maps
@@ -121,13 +117,13 @@ def staff_facilities(facilities: pd.DataFrame, problems: list[Problem], label=la
             conflicted.update(indexes)
             continue
         target = staff.by_code if table == "code" else staff.by_key
-        target[(state, key)] = (counties[0], _where(live.loc[indexes[0]]))
+        target[(state, key)] = (counties[0], source_reference(live.loc[indexes[0]]))
     # "X (OAK PARK HEIGHTS)" and "X (RUSH CITY)" both shorten to "X": two facilities, not a conflict. The short
     # name maps only where it is no other row's full name and all rows shortening to it agree on the county.
     for (state, key), indexes in shortened.items():
         counties = sorted({live.at[i, "county_fips"] for i in indexes})
         if ("name", state, key) not in keyed and len(counties) == 1 and not set(indexes) & conflicted:
-            staff.by_key[(state, key)] = (counties[0], _where(live.loc[indexes[0]]))
+            staff.by_key[(state, key)] = (counties[0], source_reference(live.loc[indexes[0]]))
     for index in sorted(conflicted):
         row = live.loc[index]
         others = sorted({live.at[i, "county_fips"] for (t, s, k), ii in keyed.items() if index in ii

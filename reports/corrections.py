@@ -26,6 +26,7 @@ from .jurisdiction import resolve_jurisdictions
 from .reference import Counties
 from .schema import KINDS
 from .vocabulary import STATES
+from .wording import source_reference
 
 CORRECTED = CORRECTION  # jurisdiction_source / outcome_date_source of a corrected value
 CORRECTED_EVIDENCE = "a correction recorded by staff"
@@ -48,7 +49,7 @@ class AppliedCorrections:
                                   dict(self.county_set_by), dict(self.concerned))
 
     def record(self, correction: pd.Series, index, detainer_id, field_name: str, old, new) -> None:
-        reference = correction_reference(correction)
+        reference = source_reference(correction)
         self.log.append({
             "reference": reference, "correction_date": correction["date"], "level": correction["level"],
             "detainer_id": detainer_id, "field": field_name, "old_value": display_value(old),
@@ -69,12 +70,6 @@ class Corrected:
     corrections: pd.DataFrame  # the corrections rows, row_status "error" where one could not be applied
     applied: AppliedCorrections
     problems: list[Problem]
-
-
-def correction_reference(row) -> str:
-    """'corrections.xlsx [Sheet1] row 5': where staff find the correction (file, sheet, spreadsheet row)."""
-    sheet = f" [{row['source_sheet']}]" if row["source_sheet"] else ""
-    return f"{row['source_file']}{sheet} row {int(row['source_row'])}"
 
 
 def _order_key(row) -> tuple:
@@ -255,7 +250,7 @@ def correction_tables(corrections: pd.DataFrame, detainers: pd.DataFrame, applie
 
     rows = []
     for ci, c in _corrections_in_order(corrections).iterrows():
-        reference = correction_reference(c)
+        reference = source_reference(c)
         fips = c["county_fips"] if isinstance(c["county_fips"], str) else applied.concerned.get(ci)
         mine = log[(log["reference"] == reference) & log["changed"] & (log["field"] == c["target_field"])]
         changed = used.loc[used.index.intersection(mine["detainer_id"].unique())]
@@ -281,7 +276,7 @@ def correction_tables(corrections: pd.DataFrame, detainers: pd.DataFrame, applie
     live = live.sort_values(["date", "source_file", "source_sheet", "source_row"], kind="stable")
     responses = pd.DataFrame([
         {"date": r["date"], **place(r["county_fips"], r["jurisdiction"]),
-         "note": r["note"], "reference": correction_reference(r)}
+         "note": r["note"], "reference": source_reference(r)}
         for _, r in live.iterrows()], columns=list(RESPONSE_COLUMNS))
     for frame in (public, responses):
         for name in _DATE_COLUMNS:

@@ -249,7 +249,8 @@ def _publish(options: RunOptions, settings: Settings, progress, tree: TreeReport
                                                 "nothing published. If that is intended, run again with "
                                                 "--allow-empty-week: page 1 will say that no data were received.",
                              dataset, sample, [], staff_files)
-    retired = [] if sample else retire_sample_editions(outputs)
+    if not sample:
+        retire_sample_editions(outputs)
     counties = load_counties()
     editions, unchanged = [], []
     weeks = choose_weeks(dataset, options, settings.week_start_index, archived_weeks(outputs))

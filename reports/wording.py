@@ -12,6 +12,12 @@ def counted(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count:,} {noun(count, singular, plural)}"
 
 
+def source_reference(row) -> str:
+    """'corrections.xlsx [Sheet1] row 5': where staff find a record (file, sheet, spreadsheet row)."""
+    sheet = f" [{row['source_sheet']}]" if row["source_sheet"] else ""
+    return f"{row['source_file']}{sheet} row {int(row['source_row'])}"
+
+
 def rows_text(rows: list[int], shown: int = 5) -> str:
     """'row 7', or '12 rows (7, 8, 9, 10, 11 …)': spreadsheet rows named in a staff message."""
     listed = ", ".join(str(r) for r in rows[:shown]) + (" …" if len(rows) > shown else "")

@@ -19,6 +19,8 @@ import zipfile
 from pathlib import Path
 from xml.parsers import expat
 
+from .errors import column_index
+
 LARGE_SHEET_ROWS = 5000  # a sheet declaring more rows than this is read by column
 _DIMENSION = re.compile(rb'<dimension\s+ref="[A-Z]+\d+(?::([A-Z]+)(\d+))?"')
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
@@ -32,7 +34,7 @@ def declared_size(archive: zipfile.ZipFile, part: str) -> tuple[int, int] | None
     except KeyError:
         return None
     match = _DIMENSION.search(start)
-    return (int(match[2]), _column_index(match[1].decode()) + 1) if match and match[2] else None
+    return (int(match[2]), column_index(match[1].decode()) + 1) if match and match[2] else None
 
 
 def head_rows(archive: zipfile.ZipFile, part: str, count: int) -> list[list]:
@@ -49,7 +51,7 @@ def head_rows(archive: zipfile.ZipFile, part: str, count: int) -> list[list]:
                 raise StopIteration
         elif name == "c":
             ref = _CELL_REF.match(attrs.get("r", ""))
-            state["col"] = _column_index(ref[1]) if ref else state["col"] + 1
+            state["col"] = column_index(ref[1]) if ref else state["col"] + 1
             state["type"] = attrs.get("t", "n")
         elif name in ("v", "t", "is") and name != "is":
             state["in_value"], state["text"] = True, []
@@ -141,13 +143,6 @@ def shared_strings(archive: zipfile.ZipFile, last: int) -> list[str]:
     except (KeyError, StopIteration):
         pass
     return strings
-
-
-def _column_index(letters: str) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - 64
-    return index - 1
 
 
 def column_reader(path: Path, sheet_name: str):
