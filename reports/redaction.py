@@ -8,6 +8,7 @@ listed for staff as a warning (W502) by file, sheet, row and column, never by th
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .errors import Problem
@@ -24,23 +25,39 @@ IDENTIFIER_COLUMNS = ("subject_id", "detainer_id")
 KIND_WORDS = {"a_number": "an A-number", "date_of_birth": "a date of birth", "identifier": "a subject or detainer ID"}
 
 
-def _identifiers_that_could_appear(frames: dict[str, pd.DataFrame]) -> list:
-    """The inputs' ID values, less those that cannot occur in any published text: an ID can only be found in a
-    text holding its first letters-and-digits run. Hundreds of thousands of IDs, a few thousand texts: the
-    test runs on the IDs in Arrow (C++), and only the few candidates are tokenised in Python."""
+def _identifier_texts(column: pd.Series) -> list[str]:
+    """The distinct IDs of a column as the redactor reads them (``privacy._identifier_text``): an ID read from
+    Excel as 1234567.0 is "1234567"."""
+    values = column.dropna().unique()
+    if isinstance(column.dtype, pd.StringDtype):
+        return list(values)
+    return [t for t in map(_identifier_text, values) if t is not None]
+
+
+def _identifiers_that_could_appear(frames: dict[str, pd.DataFrame]) -> list[str]:
+    """The inputs' ID values, less those that cannot occur in any published text: an ID is found only where a
+    text holds every one of its letters-and-digits runs, so an ID with a run no text holds is left out.
+    Hundreds of thousands of IDs, a few thousand texts: the test runs on the IDs in Arrow (C++); IDs that are
+    not plain ASCII are always kept (case folding can change their runs)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     texts = {v for kind, columns in PUBLISHED_TEXT.items() if kind in frames
              for c in columns if c in frames[kind].columns for v in frames[kind][c].dropna().unique()
              if isinstance(v, str)}
-    tokens = {t.lower() for text in texts for t in _TOKEN.findall(text)}
-    ids = pd.concat([frames[k][c] for k in frames for c in IDENTIFIER_COLUMNS if c in frames[k].columns]
-                    + [pd.Series(dtype=object)]).dropna()
-    if ids.empty or not tokens:
+    tokens = {t.casefold() for text in texts for t in _TOKEN.findall(text)}
+    ids = sorted({t for kind, frame in frames.items() for c in IDENTIFIER_COLUMNS if c in frame.columns
+                  for t in _identifier_texts(frame[c])})
+    if not ids or not tokens:
         return []
-    ids = pd.Series(pd.unique(ids.map(_identifier_text)), dtype=object).dropna()
-    text = ids.astype("string[pyarrow]")
-    first = text.str.lower().str.extract(r"([0-9a-z]+)", expand=False)
-    ascii_only = text.map(str.isascii, na_action="ignore").fillna(False).astype(bool)
-    return ids[(~ascii_only | first.isin(tokens)).to_numpy()].tolist()
+    array = pa.array(ids, type=pa.large_string())
+    runs = pc.split_pattern_regex(pc.utf8_lower(array), "[^0-9a-z]+")
+    run = pc.list_flatten(runs)
+    unheld = pc.and_(pc.not_equal(run, ""), pc.invert(pc.is_in(run, value_set=pa.array(sorted(tokens)))))
+    owners = pc.list_parent_indices(runs).to_numpy()[unheld.to_numpy(zero_copy_only=False)]
+    has_unheld_run = np.bincount(owners, minlength=len(ids)) > 0
+    ascii_only = pc.string_is_ascii(array).to_numpy(zero_copy_only=False)
+    return [i for i, keep in zip(ids, ~ascii_only | ~has_unheld_run) if keep]
 
 
 def redact_published_text(frames: dict[str, pd.DataFrame], label=lambda row, field: field

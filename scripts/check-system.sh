@@ -3,7 +3,7 @@
 #
 #   scripts/check-system.sh PYTHON           what `make report` needs: a Python 3.11+ that can make a venv,
 #                                            and the libraries and fonts WeasyPrint renders the PDF with
-#   scripts/check-system.sh PYTHON --test    and what the tests need besides: Chromium, poppler-utils
+#   scripts/check-system.sh PYTHON --test    and what the tests need besides: Chromium, poppler-utils, libatomic1
 #
 # Prints nothing and exits 0 when everything is there; otherwise prints one message naming the apt-get line
 # that installs what is missing, and exits 1. Packages are looked up with dpkg-query, so on a system
@@ -36,6 +36,9 @@ if [ "$purpose" = --test ]; then
     # the tests look for the commands; Ubuntu's Chromium is the chromium-browser command
     command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="$missing chromium"
     command -v pdftoppm >/dev/null 2>&1 || missing="$missing poppler-utils"
+    # Playwright's bundled node driver links libatomic.so.1, which a minimal Debian does not have: without
+    # it the browser tests fail with "Connection closed while reading from the driver"
+    installed libatomic1 || missing="$missing libatomic1"
 fi
 
 missing=${missing# }

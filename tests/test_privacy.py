@@ -13,6 +13,7 @@ from scipy.optimize import linprog
 
 from reports.period import Week, week_containing
 from reports.disclosure import top_code, week_ending, week_only
+from reports.redaction import _identifiers_that_could_appear
 from reports.privacy import A_NUMBER, DATE_OF_BIRTH, FINDING_COLUMNS, IDENTIFIER, REDACTED, Redactor, redact_frame
 from reports.suppression import SUPPRESSED, suppress
 
@@ -165,6 +166,31 @@ def test_redact_frame_returns_new_frames_and_findings_without_values():
         ["charge", 10, A_NUMBER], ["charge", 13, A_NUMBER], ["note", 10, IDENTIFIER], ["note", 10, DATE_OF_BIRTH]]
     published = findings.astype(str).to_numpy().ravel().tolist()
     assert not any("209999999" in v or "SUBJ" in v or "1990" in v for v in published)
+
+
+def test_only_ids_whose_every_run_is_in_some_text_are_looked_for():
+    """The published-text scan looks for the IDs that could occur: 'ICE' is in a facility name, so 'ice-…'
+    detainer IDs share a first run with the texts, but only the one whose other run is there too is kept."""
+    frames = {"detainers": pd.DataFrame({
+        "detainer_id": ["ice-3f2a9b", "ice-77c0de", "ICE-FFFF00", None],
+        "subject_id": [pd.NA, "Müller-9", "77c0de91", 1234567.0],
+        "facility": ["ICE Processing Center 77C0DE", "Jail", "ice", "no 1234567"]})}
+    assert _identifiers_that_could_appear(frames) == ["1234567", "Müller-9", "ice-77c0de"]
+    assert _identifiers_that_could_appear({"detainers": frames["detainers"].astype({"detainer_id": "string"})}
+                                          ) == ["1234567", "Müller-9", "ice-77c0de"]
+
+
+id_runs = st.text(alphabet="abcXYZ019ßé", min_size=1, max_size=4)
+
+
+@given(st.lists(st.lists(id_runs, min_size=1, max_size=3).map("-".join), max_size=8),
+       st.lists(st.lists(id_runs, max_size=6).map(" ".join), min_size=1, max_size=4))
+@FAST
+def test_leaving_out_ids_no_text_can_hold_changes_no_redaction(ids, texts):
+    frames = {"detainers": pd.DataFrame({"detainer_id": ids or [None], "facility": (texts * 8)[:max(len(ids), 1)]})}
+    every, candidates = Redactor(ids), Redactor(_identifiers_that_could_appear(frames))
+    for text in texts:
+        assert candidates.redact(text) == every.redact(text)
 
 
 def test_redact_frame_with_nothing_found_has_empty_findings():

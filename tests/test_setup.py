@@ -30,7 +30,8 @@ WEASYPRINT = ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fon
 
 
 def test_nothing_missing_says_nothing(tmp_path):
-    result = check_system(tmp_path, "python3", "--test", installed=WEASYPRINT, commands=("chromium", "pdftoppm"))
+    result = check_system(tmp_path, "python3", "--test", installed=(*WEASYPRINT, "libatomic1"),
+                          commands=("chromium", "pdftoppm"))
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
@@ -46,13 +47,13 @@ def test_the_test_tools_are_checked_only_for_the_tests(tmp_path):
     assert check_system(tmp_path, "python3", installed=WEASYPRINT).returncode == 0
     result = check_system(tmp_path / "t", "python3", "--test", installed=WEASYPRINT, commands=("chromium-browser",))
     assert result.returncode == 1
-    assert result.stderr.splitlines()[-1].endswith("apt-get install -y poppler-utils")
+    assert result.stderr.splitlines()[-1].endswith("apt-get install -y poppler-utils libatomic1")
 
 
 def test_readme_and_ci_install_everything_the_check_asks_for(tmp_path):
     result = check_system(tmp_path, "no-such-python", "--test")
     asked = set(APT_INSTALL.search(result.stderr).group(1).split())
-    assert {"python3", "python3-venv", *WEASYPRINT, "chromium", "poppler-utils"} == asked
+    assert {"python3", "python3-venv", *WEASYPRINT, "chromium", "poppler-utils", "libatomic1"} == asked
     for document in ("README.md", ".ci/run"):
         listed = set(APT_INSTALL.search((ROOT / document).read_text(encoding="utf-8")).group(1).replace("\\", " ").split())
         assert asked <= listed, document
