@@ -25,13 +25,13 @@ IDENTIFIER_COLUMNS = ("subject_id", "detainer_id")
 KIND_WORDS = {"a_number": "an A-number", "date_of_birth": "a date of birth", "identifier": "a subject or detainer ID"}
 
 
-def _identifier_texts(column: pd.Series) -> list[str]:
+def _identifier_texts(column: pd.Series) -> set[str]:
     """The distinct IDs of a column as the redactor reads them (``privacy._identifier_text``): an ID read from
     Excel as 1234567.0 is "1234567"."""
-    values = column.dropna().unique()
-    if isinstance(column.dtype, pd.StringDtype):
-        return list(values)
-    return [t for t in map(_identifier_text, values) if t is not None]
+    values = pd.unique(column.dropna())
+    if isinstance(column.dtype, pd.StringDtype) or pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return set(values)
+    return {t for t in map(_identifier_text, values) if t is not None}
 
 
 def _identifiers_that_could_appear(frames: dict[str, pd.DataFrame]) -> list[str]:
@@ -46,18 +46,18 @@ def _identifiers_that_could_appear(frames: dict[str, pd.DataFrame]) -> list[str]
              for c in columns if c in frames[kind].columns for v in frames[kind][c].dropna().unique()
              if isinstance(v, str)}
     tokens = {t.casefold() for text in texts for t in _TOKEN.findall(text)}
-    ids = sorted({t for kind, frame in frames.items() for c in IDENTIFIER_COLUMNS if c in frame.columns
-                  for t in _identifier_texts(frame[c])})
+    ids = list(set().union(*(_identifier_texts(frame[c]) for frame in frames.values()
+                             for c in IDENTIFIER_COLUMNS if c in frame.columns)))
     if not ids or not tokens:
         return []
     array = pa.array(ids, type=pa.large_string())
     runs = pc.split_pattern_regex(pc.utf8_lower(array), "[^0-9a-z]+")
     run = pc.list_flatten(runs)
-    unheld = pc.and_(pc.not_equal(run, ""), pc.invert(pc.is_in(run, value_set=pa.array(sorted(tokens)))))
+    unheld = pc.and_(pc.not_equal(run, ""), pc.invert(pc.is_in(run, value_set=pa.array(list(tokens), type=pa.large_string()))))
     owners = pc.list_parent_indices(runs).to_numpy()[unheld.to_numpy(zero_copy_only=False)]
     has_unheld_run = np.bincount(owners, minlength=len(ids)) > 0
     ascii_only = pc.string_is_ascii(array).to_numpy(zero_copy_only=False)
-    return [i for i, keep in zip(ids, ~ascii_only | ~has_unheld_run) if keep]
+    return sorted(np.asarray(ids, dtype=object)[~ascii_only | ~has_unheld_run].tolist())
 
 
 def redact_published_text(frames: dict[str, pd.DataFrame], label=lambda row, field: field

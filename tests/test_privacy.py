@@ -187,7 +187,7 @@ id_runs = st.text(alphabet="abcXYZ019ßé", min_size=1, max_size=4)
        st.lists(st.lists(id_runs, max_size=6).map(" ".join), min_size=1, max_size=4))
 @FAST
 def test_leaving_out_ids_no_text_can_hold_changes_no_redaction(ids, texts):
-    frames = {"detainers": pd.DataFrame({"detainer_id": ids or [None], "facility": (texts * 8)[:max(len(ids), 1)]})}
+    frames = {"detainers": pd.DataFrame({"detainer_id": ids}, dtype=object), "charges": pd.DataFrame({"charge": texts})}
     every, candidates = Redactor(ids), Redactor(_identifiers_that_could_appear(frames))
     for text in texts:
         assert candidates.redact(text) == every.redact(text)
