@@ -27,7 +27,7 @@ def resolve_jurisdictions(detainers: pd.DataFrame, fips: pd.Series, source, evid
         "jurisdiction_source": source,
         "jurisdiction_evidence": evidence,
     }
-    out = detainers.copy()
+    out = detainers.copy(deep=False)  # copy-on-write (pandas 3): setting a column never reaches detainers
     whole = fips.index.equals(out.index)
     for column, value in values.items():
         if whole:
