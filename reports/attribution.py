@@ -294,8 +294,9 @@ def attribution_review(detainers: pd.DataFrame, counties: Counties) -> pd.DataFr
     per_method["_strength"] = per_method["jurisdiction_source"].map(lambda m: strength.get(m, len(strength)))
     per_method = per_method.sort_values([*keys, "n", "_strength"], ascending=[True] * 4 + [False, True],
                                         kind="stable")
-    listing = per_method.groupby(keys, sort=False).apply(
-        lambda g: ", ".join(f"{m}: {n:,}" for m, n in zip(g["jurisdiction_source"], g["n"])), include_groups=False)
+    listing = (per_method.assign(_part=[f"{m}: {n:,}" for m, n in zip(per_method["jurisdiction_source"],
+                                                                       per_method["n"])])
+               .groupby(keys, sort=False)["_part"].agg(", ".join))
     main = per_method.drop_duplicates(keys).set_index(keys)
     totals = per_method.groupby(keys, sort=False)["n"].sum()
     review = pd.DataFrame({

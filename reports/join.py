@@ -61,7 +61,8 @@ def resolve_duplicates(detainers: pd.DataFrame, problems: list[Problem], label=l
                                         label(row, "detainer_id"), str(row["detainer_id"]), f"rows {rows} share this ID"))
 
     live = detainers[detainers["row_status"] == "used"]
-    multi = live[live.groupby("detainer_id")["source_file"].transform("nunique") > 1]
+    shared = live[live["detainer_id"].duplicated(keep=False)]  # most IDs occur once: leave them out first
+    multi = shared[shared.groupby("detainer_id")["source_file"].transform("nunique") > 1]
     as_of = file_as_of(detainers)
     ranked = multi.assign(_as_of=multi["source_file"].map(as_of)).sort_values(
         ["detainer_id", "_as_of", "source_file"], kind="stable")
