@@ -7,6 +7,8 @@ and the text blocks the check report and the CLI print.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +16,7 @@ import pandas as pd
 from . import attribution
 from .atomic import replace_with
 from .load import Dataset
+from .resources import code_fingerprint
 from .safetext import write_csv
 
 
@@ -41,9 +44,30 @@ def write_staff_reports(dataset: Dataset, staff_dir: Path, now: dt.datetime) -> 
     elif corrections_log.exists():
         corrections_log.unlink()
     for name, write in outputs:
+        if name == "facility-attribution.xlsx" and attribution_workbook_is_current(dataset.attribution,
+                                                                                   staff_dir / name):
+            written.append(staff_dir / name)  # thousands of facilities: not written again when nothing changed
+            continue
         # a --check running beside a publication never leaves staff a file half of one run and half of the other
         written.append(replace_with(staff_dir / name, write))
     return written
+
+
+def _attribution_digest(review: pd.DataFrame) -> str:
+    """What facility-attribution.xlsx shows (its rows and the software that lays them out), as a digest the
+    workbook keeps in its document properties."""
+    material = f"{code_fingerprint()}\n{review.to_csv(index=False)}"
+    return "facility-attribution " + hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def attribution_workbook_is_current(review: pd.DataFrame, path: Path) -> bool:
+    """The workbook at ``path`` was written from exactly this review by this software."""
+    try:
+        with zipfile.ZipFile(path) as workbook:
+            properties = workbook.read("docProps/core.xml").decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+    return f"<cp:keywords>{_attribution_digest(review)}</cp:keywords>" in properties
 
 
 def write_attribution_workbook(review: pd.DataFrame, path: Path) -> None:
@@ -52,6 +76,7 @@ def write_attribution_workbook(review: pd.DataFrame, path: Path) -> None:
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    workbook.set_properties({"keywords": _attribution_digest(review)})
     sheet = workbook.add_worksheet("Facility attribution")
     bold = workbook.add_format({"bold": True})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})

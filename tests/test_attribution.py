@@ -303,3 +303,34 @@ def test_assign_jurisdictions_returns_a_new_frame():
     out, _ = attr.assign_jurisdictions(frame, NO_STAFF, COUNTIES)
     pd.testing.assert_frame_equal(frame, before)
     assert out.loc[0, "county_fips"] == "42045" and out.loc[0, "county_name"] == "Delaware County"
+
+
+def test_the_staff_attribution_workbook_is_rewritten_only_when_what_it_shows_changed(tmp_path):
+    """Thousands of facilities nationally: a run that attributes them as the last one did leaves the workbook
+    alone; a new facility, or a workbook that is not this one, is written again."""
+    from cli_helpers import run_cli
+
+    inputs, staff = tmp_path / "inputs", tmp_path / "staff"
+    inputs.mkdir()
+    rows = [["Detainer ID", "Facility", "City", "State", "Date Issued", "Outcome"],
+            ["D-1", "MOSHANNON VALLEY CORRECTIONAL", "PHILIPSBURG", "PA", "2017-01-28", "honored"]]
+    _write(inputs / "detainers.csv", rows)
+    check = ("--check", "--inputs", inputs, "--outputs", tmp_path / "out", "--staff", staff)
+    workbook = staff / "facility-attribution.xlsx"
+
+    def facilities_listed() -> list[str]:
+        sheet = openpyxl.load_workbook(workbook, read_only=True).active
+        return [row[0] for row in sheet.iter_rows(min_row=4, values_only=True)]
+
+    assert run_cli(*check).exit_code == 0
+    first = workbook.stat().st_ino
+    assert facilities_listed() == ["MOSHANNON VALLEY CORRECTIONAL"]
+    assert run_cli(*check).exit_code == 0
+    assert workbook.stat().st_ino == first  # not replaced
+    _write(inputs / "detainers.csv", [*rows, ["D-2", "SCI CHESTER", "CHESTER", "PA", "2017-01-28", "honored"]])
+    assert run_cli(*check).exit_code == 0
+    assert workbook.stat().st_ino != first
+    assert sorted(facilities_listed()) == ["MOSHANNON VALLEY CORRECTIONAL", "SCI CHESTER"]
+    workbook.write_bytes(b"staff saved something else here")
+    assert run_cli(*check).exit_code == 0
+    assert sorted(facilities_listed()) == ["MOSHANNON VALLEY CORRECTIONAL", "SCI CHESTER"]
