@@ -22,6 +22,7 @@ import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .atomic import TEMP_PREFIX, rename_into_place, sha256_file, write_atomic
@@ -143,7 +144,7 @@ class InputCache:
             meta = json.loads((entry / "result.json").read_text(encoding="utf-8"))
             sheets = []
             for n, sheet in enumerate(meta["sheets"]):
-                frame = _restore(pd.read_parquet(entry / f"sheet-{n}.parquet"), sheet["dtypes"])
+                frame = _restore(entry / f"sheet-{n}.parquet", sheet["dtypes"])
                 sheets.append(CachedSheet(SheetMeta(**sheet["table"]), frame,
                                           [Problem(**p) for p in sheet["problems"]],
                                           [DataNote(**n) for n in sheet["notes"]], sheet["value_mapping"]))
@@ -226,18 +227,40 @@ def _encode_mixed(frame: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
     return frame.assign(**{c: frame[c].map(encode) for c in mixed}), mixed
 
 
-def _restore(frame: pd.DataFrame, dtypes: dict) -> pd.DataFrame:
-    """Parquet gives strings back as pandas' string dtype and dates in ms: the frame as it was stored."""
+def _objects(column) -> np.ndarray:
+    """A text column from Parquet as the pipeline holds it: Python strings, None where empty. Each distinct
+    text becomes one Python string that every row holding it shares (a county, an outcome: a few hundred
+    strings for 320,000 rows, not 320,000 copies)."""
+    import pyarrow.compute as pc
+    from pyarrow import types as pa_types
+
+    encoded = (column if pa_types.is_dictionary(column.type) else pc.dictionary_encode(column)).combine_chunks()
+    texts = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)
+    return texts[pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)]  # -1: the None at the end
+
+
+def _restore(path: Path, dtypes: dict) -> pd.DataFrame:
+    """The frame as it was stored: text columns as Python strings (Parquet gives them back as pandas' string
+    dtype), dates in the unit they had (Parquet gives milliseconds), mixed columns decoded."""
+    import pyarrow.parquet as pq
+    from pyarrow import types as pa_types
+
+    schema = pq.read_schema(path)
+    texts = [c for c, dtype in dtypes.items() if dtype == "object"
+             and (pa_types.is_string(schema.field(c).type) or pa_types.is_large_string(schema.field(c).type))]
+    table = pq.read_table(path, read_dictionary=texts)  # as Parquet stores them: no hashing of every text again
     out = {}
     for column, dtype in dtypes.items():
-        values = frame[column]
+        if column in texts:
+            out[column] = pd.Series(_objects(table.column(column)), dtype=object)
+            continue
+        values = table.column(column).to_pandas()
         if dtype == "mixed":
-            values = pd.Series([None if is_null(v) else _DECODERS[v[0]](v[2:]) for v in values],
-                               index=frame.index, dtype=object)
+            values = pd.Series([None if is_null(v) else _DECODERS[v[0]](v[2:]) for v in values], dtype=object)
         elif dtype == "object":
             values = values.astype(object)
             values = values.where(values.notna(), None)
         elif str(values.dtype) != dtype:
             values = values.astype(dtype)
         out[column] = values
-    return pd.DataFrame(out, index=frame.index)
+    return pd.DataFrame(out, index=pd.RangeIndex(table.num_rows))
