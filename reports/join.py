@@ -63,6 +63,8 @@ def resolve_duplicates(detainers: pd.DataFrame, problems: list[Problem], label=l
     live = detainers[detainers["row_status"] == "used"]
     shared = live[live["detainer_id"].duplicated(keep=False)]  # most IDs occur once: leave them out first
     multi = shared[shared.groupby("detainer_id")["source_file"].transform("nunique") > 1]
+    if multi.empty:  # no detainer in two files: nothing superseded, no change to log
+        return pd.DataFrame(columns=list(STAFF_CHANGE_COLUMNS))
     as_of = file_as_of(detainers)
     ranked = multi.assign(_as_of=multi["source_file"].map(as_of)).sort_values(
         ["detainer_id", "_as_of", "source_file"], kind="stable")
