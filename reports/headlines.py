@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from .period import Week, week_containing
@@ -73,23 +74,29 @@ def trend_caveats(detainers: pd.DataFrame, policies: pd.DataFrame, trend: pd.Dat
       than four weeks before it began;
     - one day: of at least 5 declines recorded that week, more than half were recorded on a single day."""
     declined = detainers[detainers["outcome"] == "declined"]
+    # numpy arrays, not Series: a dozen weeks of filters on small frames, where pandas' overhead is the cost
+    recorded = declined["outcome_date"].to_numpy(dtype="datetime64[s]")
+    recorded_day = recorded.astype("datetime64[D]")
+    issued = declined["date_issued"].to_numpy(dtype="datetime64[s]")
+    enacted_on = policies["date_enacted"].to_numpy(dtype="datetime64[s]")
+    to_the_day = (policies["date_enacted_precision"] == DAY).to_numpy(dtype=bool)
     texts = []
     for start, end in zip(trend["week_start"], trend["week_end"]):
-        first, last = pd.Timestamp(start), pd.Timestamp(end)
+        first = pd.Timestamp(start).to_datetime64().astype("datetime64[s]")
+        last = pd.Timestamp(end).to_datetime64().astype("datetime64[s]")
         notes = []
-        enacted = policies[(policies["date_enacted"] >= first) & (policies["date_enacted"] <= last)
-                           & (policies["date_enacted_precision"] == DAY)]
+        enacted = policies[(enacted_on >= first) & (enacted_on <= last) & to_the_day]
         if len(enacted):
             places = sorted({counties.by_fips[f].label if f in counties.by_fips else j
                              for f, j in zip(enacted["county_fips"], enacted["jurisdiction"])})
             notes.append("policy took effect: " + ", ".join(places))
-        week_declines = declined[(declined["outcome_date"] >= first) & (declined["outcome_date"] <= last)]
-        n = len(week_declines)
+        in_week = (recorded >= first) & (recorded <= last)
+        n = int(in_week.sum())
         if n >= MIN_DECLINES_FOR_CAVEAT:
-            late = int((week_declines["date_issued"] < first - pd.Timedelta(days=LATE_BATCH_DAYS)).sum())
+            late = int((issued[in_week] < first - np.timedelta64(LATE_BATCH_DAYS, "D")).sum())
             if late > n / 2:
                 notes.append("late batch: most declines were of detainers issued over four weeks earlier")
-            top_day = int(week_declines["outcome_date"].dt.date.value_counts().iloc[0])
+            top_day = int(np.unique(recorded_day[in_week], return_counts=True)[1].max())
             if top_day > n / 2:
                 notes.append("most declines recorded on one day")
         texts.append("; ".join(notes))

@@ -408,3 +408,36 @@ def test_staff_reports_are_not_public(published):
     assert (base / "staff" / "problems.csv").exists()
     assert not list((base / "outputs").rglob("problems.csv"))
     assert not list((base / "outputs").rglob("unmapped-facilities.xlsx"))
+
+
+def test_trend_caveats_mark_a_policy_a_late_batch_and_a_single_day():
+    """Each rule of the trend's † on its own week, and a week that meets none (headlines.trend_caveats)."""
+    import pandas as pd
+
+    from reports.headlines import trend_caveats
+    from reports.parsers import DAY, MONTH
+    from reports.reference import load_counties
+
+    def declines(recorded: list[str], issued: str | list[str]) -> list[dict]:
+        issued = issued if isinstance(issued, list) else [issued] * len(recorded)
+        return [{"outcome": "declined", "outcome_date": pd.Timestamp(r), "date_issued": pd.Timestamp(i)}
+                for r, i in zip(recorded, issued)]
+
+    rows = (declines(["2017-01-09", "2017-01-10", "2017-01-11", "2017-01-12", "2017-01-13", "2017-01-14"],
+                     ["2016-11-01", "2016-11-02", "2016-11-03", "2016-11-04", "2017-01-05", "2017-01-06"])  # late
+            + declines(["2017-01-16 08:00", "2017-01-16 17:30", "2017-01-16", "2017-01-19", "2017-01-20"],
+                       "2017-01-10")  # three of five on one day
+            + declines(["2017-01-23", "2017-01-24", "2017-01-25", "2017-01-26"], "2016-10-01")  # only four
+            + declines(["2017-01-30", "2017-01-31", "2017-02-01", "2017-02-02", "2017-02-03"], "2017-01-25")
+            + [{"outcome": "declined", "outcome_date": pd.NaT, "date_issued": pd.Timestamp("2016-01-01")},
+               {"outcome": "honored", "outcome_date": pd.Timestamp("2017-01-16"),
+                "date_issued": pd.Timestamp("2017-01-16")}])
+    policies = pd.DataFrame({
+        "date_enacted": pd.to_datetime(["2017-01-31", "2017-01-09", "2017-02-10"]),
+        "date_enacted_precision": [DAY, MONTH, DAY], "county_fips": ["48453", "06037", "48453"],
+        "jurisdiction": ["Travis County", "Los Angeles County", "Travis County"]})
+    starts = pd.to_datetime(["2017-01-08", "2017-01-15", "2017-01-22", "2017-01-29"])
+    trend = pd.DataFrame({"week_start": starts.date, "week_end": (starts + pd.Timedelta(days=6)).date})
+    texts = trend_caveats(pd.DataFrame(rows), policies, trend, load_counties())
+    assert texts == ["late batch: most declines were of detainers issued over four weeks earlier",
+                     "most declines recorded on one day", "", "policy took effect: Travis County, TX"]
