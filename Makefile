@@ -1,7 +1,7 @@
 # Set-up, run and test on a Debian or Ubuntu machine (README, "Set-up, run, test"):
 #   make report   check the system packages, create .venv, install the project, render the report
 #   make test     the same set-up and the test packages, then the tests; pytest options go in ARGS:
-#                 make test ARGS='-m "not slow"'
+#                 make test ARGS='-m "not slow"'   (pytest.ini runs the tests on every core: -n 0 for one process)
 # pip runs again only when requirements*.txt or pyproject.toml changed (the stamps in .venv/).
 PYTHON ?= python3
 VENV := .venv
