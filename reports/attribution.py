@@ -230,13 +230,14 @@ def attribute_facilities(keys: pd.DataFrame, staff: StaffFacilities, counties: C
     """``keys`` (distinct facilities, as ``distinct_facilities`` gives them) in the same order, with their
     attribution; facilities already in ``known`` (an earlier result with the same staff sheet) are not
     attributed again."""
-    reference = reference or load_reference()
     if known is not None and len(known):
         found = keys.merge(known, on=FACILITY_KEY, how="left", validate="one_to_one")
         todo = found["attribution_method"].isna().to_numpy()
     else:
         found = keys.assign(attributed_fips=None, attribution_method=None, attribution_evidence=None)
         todo = np.ones(len(keys), dtype=bool)
+    if todo.any():
+        reference = reference or load_reference()
     results = [attribute_facility(*(None if is_null(v) else v for v in row), staff, reference, counties)
                for row in keys[todo].itertuples(index=False, name=None)]
     columns = {"attributed_fips": [r.fips for r in results], "attribution_method": [r.method for r in results],

@@ -187,6 +187,45 @@ class InputCache:
             shutil.rmtree(tmp, ignore_errors=True)
             self.not_stored.append(f"{result.rel}: {type(exc).__name__}")
 
+    # --- frames derived from every input (not from one file) ---------------------------------------------------
+
+    def _memo_entry(self, name: str, material: str) -> Path:
+        key = hashlib.sha256(json.dumps({"format": FORMAT, "memo": name, "software": software_key(),
+                                         "material": material}, sort_keys=True).encode("utf-8")).hexdigest()
+        return self.folder / f"{name}-{key[:32]}"
+
+    def load_frame(self, name: str, material: str) -> pd.DataFrame | None:
+        """A frame stored by ``store_frame`` under the same name and material (by this software), or None."""
+        if not self.enabled:
+            return None
+        entry = self._memo_entry(name, material)
+        try:
+            frame = _restore(entry / "frame.parquet", json.loads((entry / "dtypes.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        os.utime(entry)
+        return frame
+
+    def store_frame(self, name: str, material: str, frame: pd.DataFrame) -> None:
+        """Keep ``frame`` for a later run whose ``material`` (what the frame was computed from) is the same."""
+        if not self.enabled:
+            return
+        entry = self._memo_entry(name, material)
+        if entry.exists():
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f"{TEMP_PREFIX}{entry.name}-{os.getpid()}"
+        try:
+            tmp.mkdir()
+            encoded, mixed = _encode_mixed(frame)
+            encoded.to_parquet(tmp / "frame.parquet", engine="pyarrow", index=False)
+            (tmp / "dtypes.json").write_text(json.dumps({c: "mixed" if c in mixed else str(t)
+                                                         for c, t in frame.dtypes.items()}), encoding="utf-8")
+            rename_into_place(tmp, entry)
+        except Exception as exc:  # noqa: BLE001  not kept: computed again next time
+            shutil.rmtree(tmp, ignore_errors=True)
+            self.not_stored.append(f"{name}: {type(exc).__name__}")
+
     def prune(self, keep_days: float = 30) -> None:
         """Remove entries not used for ``keep_days`` (and temporary folders of stopped runs)."""
         if not self.enabled or not self.folder.is_dir():

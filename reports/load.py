@@ -130,13 +130,19 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
     problems += redacted
     changes = join.resolve_duplicates(frames["detainers"], problems, label)
     staff_map, frames["facilities"] = attribution_sources.staff_facilities(frames["facilities"], problems, label)
-    before_corrections, facilities = attribution.assign_jurisdictions(frames["detainers"], staff_map, counties)
+    # facilities attributed by an earlier run with the same staff facilities sheets (and software) are not
+    # attributed again: nationally, thousands of facilities and the reference behind them
+    memo = repr((sorted(staff_map.by_code.items()), sorted(staff_map.by_key.items())))
+    before_corrections, facilities = attribution.assign_jurisdictions(
+        frames["detainers"], staff_map, counties, known=cache.load_frame("facility-attribution", memo))
     by_detainer = apply_detainer_corrections(frames["detainers"], frames["corrections"],
                                              before_corrections["county_fips"], counties, label)
     problems += by_detainer.problems
     frames["corrections"] = by_detainer.corrections
     # corrections may change a facility or a state: only those facilities are attributed again
-    attributed, _ = attribution.assign_jurisdictions(by_detainer.detainers, staff_map, counties, known=facilities)
+    attributed, facilities = attribution.assign_jurisdictions(by_detainer.detainers, staff_map, counties,
+                                                              known=facilities)
+    cache.store_frame("facility-attribution", memo, facilities)
     by_county = apply_county_corrections(attributed, frames["corrections"], by_detainer.applied, counties, label)
     problems += by_county.problems
     detainers = by_county.detainers

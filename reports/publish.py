@@ -12,6 +12,7 @@ conviction's text, a citizenship, a facility) is published too.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -113,20 +114,51 @@ def revision_url(public_base_url: str, week_name: str, revision: int) -> str:
     return f"{public_base_url.rstrip('/')}/{ARCHIVE}/{week_name}/r{revision}/"
 
 
-def build_publication(report: Report, folder: Path, public_base_url: str, manifest: dict) -> list[Path]:
-    """Write every file of one revision into ``folder`` (which must not exist); the manifest last."""
+class PdfWorker:
+    """WeasyPrint in a process of its own, so that a single edition's PDF (most of its rendering time) is drawn
+    on the second core while this process writes the HTML and the downloads. Started at the beginning of a run,
+    before the inputs are read, so that its start-up (Python, WeasyPrint) is paid meanwhile. A worker that dies
+    (out of memory, killed) fails the run with BrokenProcessPool instead of leaving it waiting."""
+
+    def __init__(self):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn, not fork: a forked copy of a process running pandas' and Arrow's threads can deadlock
+        self._executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self._executor.submit(importlib.import_module, "weasyprint")
+
+    def render(self, html: str, published):
+        """A future whose ``result()`` is ``render_pdf(html, published)``, or raises what it raised."""
+        return self._executor.submit(render_pdf, html, published)
+
+    def close(self) -> None:
+        """Stop the process, whatever it is doing: a run that failed does not wait for its PDF."""
+        processes = list(getattr(self._executor, "_processes", {}).values())
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+            process.join()
+
+
+def build_publication(report: Report, folder: Path, public_base_url: str, manifest: dict,
+                      pdf_worker: PdfWorker | None = None) -> list[Path]:
+    """Write every file of one revision into ``folder`` (which must not exist); the manifest last. With a
+    ``pdf_worker``, the PDF is rendered there while the other files are written."""
     folder.mkdir(parents=True, exist_ok=False)
     faults.fail_point(f"render:{report.week.name}")
-    (folder / "report.html").write_text(render_html(report), encoding="utf-8")
     pdf_base = revision_url(public_base_url, report.week.name, report.revision_number)
-    pdf = render_pdf(render_html(report, link_base=pdf_base, for_pdf=True), report.published)
-    (folder / "report.pdf").write_bytes(pdf)
+    pdf_html = render_html(report, link_base=pdf_base, for_pdf=True)
+    pending_pdf = pdf_worker.render(pdf_html, report.published) if pdf_worker else None
+    (folder / "report.html").write_text(render_html(report), encoding="utf-8")
     (folder / "report.json").write_text(json.dumps(report_json(report), indent=2, ensure_ascii=False) + "\n",
                                         encoding="utf-8")
     tables = download_tables(report)
     for name, frame in tables.items():
         (folder / name).write_bytes(csv_bytes(frame))
     write_xlsx(tables, folder / "tables.xlsx", report)
+    pdf = pending_pdf.result() if pending_pdf else render_pdf(pdf_html, report.published)
+    (folder / "report.pdf").write_bytes(pdf)
     expected = {name for name, _ in downloads_for(report)} | {"report.html", "report.pdf"}
     written = {p.name for p in folder.iterdir()}
     if written != expected:
@@ -151,13 +183,14 @@ class StagedEdition:
         return f"{ARCHIVE}/{self.week}/r{self.revision_number}"
 
 
-def stage_edition(report: Report, outputs_dir: Path, public_base_url: str, manifest: dict) -> StagedEdition:
+def stage_edition(report: Report, outputs_dir: Path, public_base_url: str, manifest: dict,
+                  pdf_worker: PdfWorker | None = None) -> StagedEdition:
     """Build one edition in the archive's staging area; on any failure nothing of it is left behind."""
     archive = archive_dir(outputs_dir)
     archive.mkdir(parents=True, exist_ok=True)
     staging = archive / f"{STAGING_PREFIX}{report.week.name}-r{report.revision_number}-{os.getpid()}"
     try:
-        build_publication(report, staging, public_base_url, manifest)
+        build_publication(report, staging, public_base_url, manifest, pdf_worker)
         faults.pause_point("staged")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -166,15 +199,17 @@ def stage_edition(report: Report, outputs_dir: Path, public_base_url: str, manif
 
 
 def stage_editions(jobs: list[tuple[Report, dict]], outputs_dir: Path, public_base_url: str, workers: int = 1,
-                   progress=lambda message: None) -> list[StagedEdition]:
+                   progress=lambda message: None, pdf_worker: PdfWorker | None = None) -> list[StagedEdition]:
     """Build every edition (report, manifest) in staging, on ``workers`` processes when there are several
-    (a backfill renders one week per core). On any failure nothing staged by this call is left behind."""
+    (a backfill renders one week per core); a single edition renders its PDF on ``pdf_worker`` when there is
+    one. On any failure nothing staged by this call is left behind."""
     if workers <= 1 or len(jobs) <= 1:
         staged: list[StagedEdition] = []
         try:
             for report, manifest in jobs:
                 progress(f"Rendering {report.week.name} revision {report.revision_number}")
-                staged.append(stage_edition(report, outputs_dir, public_base_url, manifest))
+                staged.append(stage_edition(report, outputs_dir, public_base_url, manifest,
+                                            pdf_worker if len(jobs) == 1 else None))
         except BaseException:
             discard(staged)
             raise

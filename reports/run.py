@@ -29,7 +29,7 @@ from .options import RunOptions
 from .period import Week, latest_complete_week, week_containing, weeks_with_data
 from .load import Dataset, load_inputs
 from .staff_reports import write_staff_reports
-from .publish import StagedEdition, archived_content, discard, public_content, stage_editions, switch
+from .publish import PdfWorker, StagedEdition, archived_content, discard, public_content, stage_editions, switch
 from .reference import load_counties
 from .resources import code_fingerprint
 from .revision_reasons import mark_revision
@@ -227,6 +227,17 @@ def _publish(options: RunOptions, settings: Settings, progress, tree: TreeReport
             and _covered(last.get("request", {}), options, settings.week_start_index):
         return JobResult(EXIT_OK, "Nothing changed since the last run (same inputs, settings and software); "
                                   "nothing published.", None, sample)
+    pdf_worker = PdfWorker() if RENDER_WORKERS > 1 else None  # starts while the inputs are read
+    try:
+        return _read_and_publish(options, settings, progress, tree, sample, inputs, fingerprint, pdf_worker)
+    finally:
+        if pdf_worker:
+            pdf_worker.close()
+
+
+def _read_and_publish(options: RunOptions, settings: Settings, progress, tree: TreeReport, sample: bool,
+                      inputs: Path, fingerprint: dict, pdf_worker: PdfWorker | None) -> JobResult:
+    outputs = options.outputs
     progress("Reading inputs")
     # the sample is data as of the day it was made: a clock set earlier must not make its dates "future"
     today = max(options.now.date(), SAMPLE_CREATED.date()) if sample else options.now.date()
@@ -268,7 +279,7 @@ def _publish(options: RunOptions, settings: Settings, progress, tree: TreeReport
             mark_revision(report, earlier, earlier[-1].report_json(), previous, current, dataset)
         report.revision_number = next_revision_number(outputs, week.name)
         editions.append(report)
-    switched = _stage_and_switch(editions, options, settings, fingerprint, sample, progress)
+    switched = _stage_and_switch(editions, options, settings, fingerprint, sample, progress, pdf_worker)
     _write_catalogue(outputs, settings, switched)
     fingerprint["public_tree"] = public_tree_state(outputs)
     fingerprint["request"] = {"kind": "week" if options.week else "all" if options.all_weeks else "plain",
@@ -306,7 +317,7 @@ def _check_clock(now: dt.datetime, week: Week, earlier) -> None:
 
 
 def _stage_and_switch(editions: list[Report], options: RunOptions, settings: Settings, fingerprint: dict,
-                      sample: bool, progress) -> list[StagedEdition]:
+                      sample: bool, progress, pdf_worker: PdfWorker | None = None) -> list[StagedEdition]:
     """Build every edition first; switch them only when all were built. If switching stops half-way (a full
     disk, a signal), the error names exactly the editions already published."""
     staged: list[StagedEdition] = []
@@ -316,7 +327,7 @@ def _stage_and_switch(editions: list[Report], options: RunOptions, settings: Set
                       "settings_sha256": fingerprint["settings"], "software_sha256": fingerprint["code"]})
             for report in editions]
     try:
-        staged = stage_editions(jobs, options.outputs, settings.public_base_url, RENDER_WORKERS, progress)
+        staged = stage_editions(jobs, options.outputs, settings.public_base_url, RENDER_WORKERS, progress, pdf_worker)
         switch(staged, options.outputs, switched)
     except BaseException as exc:
         discard([e for e in staged if e not in switched])

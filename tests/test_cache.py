@@ -133,3 +133,34 @@ def test_the_real_pa_extract_round_trips_through_the_cache(tmp_path):
     cold = _load(folder, tmp_path / "cache")
     warm = _load(folder, tmp_path / "cache")
     _same(cold, warm)
+
+
+def test_facilities_attributed_before_are_not_attributed_again_unless_the_staff_sheet_changed(
+        inputs, tmp_path, monkeypatch):
+    """The per-facility attribution is kept beside the cached files, keyed by the staff facilities sheets and
+    the software: a warm run attributes no facility, and gives the same counties; a changed staff sheet (here:
+    removed) attributes every facility again."""
+    from reports import attribution
+
+    calls = []
+    real = attribution.attribute_facility
+
+    def counting(*args, **kwargs):
+        calls.append(args[:4])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(attribution, "attribute_facility", counting)
+    cache_dir = tmp_path / "cache"
+    first = _load(inputs, cache_dir)
+    assert calls
+    calls.clear()
+    second = _load(inputs, cache_dir)
+    assert calls == []
+    _same(first, second)
+    pd.testing.assert_frame_equal(first.attribution, second.attribution)
+    shutil.rmtree(inputs / "facilities")
+    fresh = _load(inputs, None)
+    calls.clear()
+    without_sheet = _load(inputs, cache_dir)
+    assert calls  # the staff sheet mapped some of them: attributed again without it
+    pd.testing.assert_frame_equal(without_sheet.detainers, fresh.detainers)
