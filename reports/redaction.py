@@ -25,13 +25,15 @@ IDENTIFIER_COLUMNS = ("subject_id", "detainer_id")
 KIND_WORDS = {"a_number": "an A-number", "date_of_birth": "a date of birth", "identifier": "a subject or detainer ID"}
 
 
-def _identifier_texts(column: pd.Series) -> set[str]:
-    """The distinct IDs of a column as the redactor reads them (``privacy._identifier_text``): an ID read from
-    Excel as 1234567.0 is "1234567"."""
-    values = pd.unique(column.dropna())
-    if isinstance(column.dtype, pd.StringDtype) or pd.api.types.infer_dtype(values, skipna=False) == "string":
-        return set(values)
-    return {t for t in map(_identifier_text, values) if t is not None}
+def _identifier_texts(column: pd.Series):
+    """The IDs of a column as the redactor reads them (``privacy._identifier_text``), as an Arrow text array:
+    an ID read from Excel as 1234567.0 is "1234567". A column of text goes to Arrow as it is (C++)."""
+    import pyarrow as pa
+
+    values = column.dropna()
+    if not isinstance(column.dtype, pd.StringDtype) and pd.api.types.infer_dtype(values, skipna=False) != "string":
+        values = [t for t in map(_identifier_text, pd.unique(values)) if t is not None]
+    return pa.array(values, type=pa.large_string())
 
 
 def _identifiers_that_could_appear(frames: dict[str, pd.DataFrame]) -> list[str]:
@@ -46,18 +48,21 @@ def _identifiers_that_could_appear(frames: dict[str, pd.DataFrame]) -> list[str]
              for c in columns if c in frames[kind].columns for v in frames[kind][c].dropna().unique()
              if isinstance(v, str)}
     tokens = {t.casefold() for text in texts for t in _TOKEN.findall(text)}
-    ids = list(set().union(*(_identifier_texts(frame[c]) for frame in frames.values()
-                             for c in IDENTIFIER_COLUMNS if c in frame.columns)))
-    if not ids or not tokens:
+    columns = [_identifier_texts(frame[c]) for frame in frames.values() for c in IDENTIFIER_COLUMNS
+               if c in frame.columns]
+    if not columns or not tokens:
         return []
-    array = pa.array(ids, type=pa.large_string())
-    runs = pc.split_pattern_regex(pc.utf8_lower(array), "[^0-9a-z]+")
+    ids = pc.unique(pa.chunked_array(columns, type=pa.large_string()))
+    if not len(ids):
+        return []
+    runs = pc.split_pattern_regex(pc.utf8_lower(ids), "[^0-9a-z]+")
     run = pc.list_flatten(runs)
-    unheld = pc.and_(pc.not_equal(run, ""), pc.invert(pc.is_in(run, value_set=pa.array(list(tokens), type=pa.large_string()))))
+    unheld = pc.and_(pc.not_equal(run, ""),
+                     pc.invert(pc.is_in(run, value_set=pa.array(list(tokens), type=pa.large_string()))))
     owners = pc.list_parent_indices(runs).to_numpy()[unheld.to_numpy(zero_copy_only=False)]
     has_unheld_run = np.bincount(owners, minlength=len(ids)) > 0
-    ascii_only = pc.string_is_ascii(array).to_numpy(zero_copy_only=False)
-    return sorted(np.asarray(ids, dtype=object)[~ascii_only | ~has_unheld_run].tolist())
+    ascii_only = pc.string_is_ascii(ids).to_numpy(zero_copy_only=False)
+    return sorted(ids.filter(pa.array(~ascii_only | ~has_unheld_run)).to_pylist())
 
 
 def redact_published_text(frames: dict[str, pd.DataFrame], label=lambda row, field: field
