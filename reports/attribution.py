@@ -216,12 +216,19 @@ def distinct_facilities(detainers: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarr
     """(each distinct facility key (code, name, city, state; a blank is a value of its own) in order of first
     appearance, for each detainer the position of its key in that frame). Column by column with factorize: no
     row-by-row hashing of four text columns and no merge back onto every detainer."""
-    group = np.zeros(len(detainers), dtype=np.int64)
-    for column in FACILITY_KEY:
-        codes, uniques = pd.factorize(detainers[column], use_na_sentinel=True)  # blank: -1
-        group, _ = pd.factorize(group * (len(uniques) + 1) + codes + 1)  # stays below the number of rows
-    first = np.unique(group, return_index=True)[1]  # factorize numbers groups in order of first appearance
+    group = group_codes(detainers, FACILITY_KEY)
+    first = np.unique(group, return_index=True)[1]  # groups are numbered in order of first appearance
     return detainers[FACILITY_KEY].iloc[first].reset_index(drop=True), group
+
+
+def group_codes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """For each row, the number of its distinct combination of ``columns`` (0, 1, … in order of first
+    appearance; a blank is a value of its own). Column by column with factorize, in C."""
+    group = np.zeros(len(frame), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)  # blank: -1
+        group, _ = pd.factorize(group * (len(uniques) + 1) + codes + 1)  # stays below the number of rows
+    return group
 
 
 def attribute_facilities(keys: pd.DataFrame, staff: StaffFacilities, counties: Counties,
@@ -320,7 +327,7 @@ def _first_of_each_group(frame: pd.DataFrame, keys: list[str], *firsts: pd.Serie
     group's first row, and ``n``, the group's rows (or the sum of its ``counts``). What
     ``groupby(sort=False, dropna=False).agg(first/size/sum)`` gives, without its cost on the small frames of
     most runs."""
-    group, _ = pd.factorize(pd.MultiIndex.from_frame(frame[keys]))
+    group = group_codes(frame, keys)
     first = np.unique(group, return_index=True)[1]
     weights = None if counts is None else counts.to_numpy(dtype=np.int64)
     n = np.bincount(group, weights=weights, minlength=len(first)).astype(np.int64)

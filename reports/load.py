@@ -252,15 +252,21 @@ def identical_files(digests: dict[str, str], tables: dict) -> list[Problem]:
 
 def reconcile(sheets: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
     """Per file and sheet: rows read = used + excluded, with the reason for every exclusion."""
+    # one pass over the rows: how many of each status per file and sheet, in order of first appearance
+    sizes = status.groupby(["source_file", "source_sheet", "row_status"], sort=False, dropna=False).size()
+    by_sheet: dict[tuple, dict[str, int]] = {}
+    for (file, sheet, row_status), n in sizes.items():
+        reasons = by_sheet.setdefault((file, sheet), {})
+        reason = _reason_group(row_status)
+        reasons[reason] = reasons.get(reason, 0) + int(n)
     rows = []
     for sheet in sheets.itertuples(index=False):
-        mine = status[(status["source_file"] == sheet.file) & (status["source_sheet"] == sheet.sheet)]
-        counts = mine["row_status"].map(_reason_group).value_counts()
+        counts = by_sheet.get((sheet.file, sheet.sheet), {})
+        used, read = counts.get("used", 0), sum(counts.values())
+        ordered = sorted(counts.items(), key=lambda item: -item[1])  # most rows first; ties as they came
         rows.append({"file": sheet.file, "sheet": sheet.sheet, "kind": sheet.kind, "layout": sheet.layout,
-                     "rows_read": len(mine), "used": int(counts.get("used", 0)),
-                     "excluded": int(len(mine) - counts.get("used", 0)),
-                     "excluded_reasons": "; ".join(f"{reason}: {n:,}" for reason, n in counts.items()
-                                                   if reason != "used")})
+                     "rows_read": read, "used": used, "excluded": read - used,
+                     "excluded_reasons": "; ".join(f"{reason}: {n:,}" for reason, n in ordered if reason != "used")})
     return pd.DataFrame(rows, columns=["file", "sheet", "kind", "layout", "rows_read", "used", "excluded",
                                        "excluded_reasons"])
 
