@@ -11,6 +11,10 @@ import pandas as pd
 from .reference import Counties
 
 
+JURISDICTION_COLUMNS = ("county_fips", "county_name", "county_population", "jurisdiction_source",
+                        "jurisdiction_evidence")
+
+
 def resolve_jurisdictions(detainers: pd.DataFrame, fips: pd.Series, source, evidence, counties: Counties
                           ) -> pd.DataFrame:
     """A new frame in which the rows of ``fips`` (indexed like ``detainers``; None: not determined) have that

@@ -15,6 +15,7 @@ import pandas as pd
 from . import attribution, attribution_sources, ingest, input_files, join, redaction, validate, workbooks
 from .parsers import ReadRules
 from .atomic import sha256_file
+from .jurisdiction import JURISDICTION_COLUMNS
 from .blank import is_empty
 from .cache import FileResult, InputCache, SheetMeta
 from .corrections import apply_county_corrections, apply_detainer_corrections, correction_tables
@@ -140,8 +141,12 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
     problems += by_detainer.problems
     frames["corrections"] = by_detainer.corrections
     # corrections may change a facility or a state: only those facilities are attributed again
-    attributed, facilities = attribution.assign_jurisdictions(by_detainer.detainers, staff_map, counties,
-                                                              known=facilities)
+    located_by = [*attribution.FACILITY_KEY, "county_fips"]
+    if by_detainer.detainers[located_by].equals(frames["detainers"][located_by]):  # no correction moved one
+        attributed = by_detainer.detainers.assign(**{c: before_corrections[c] for c in JURISDICTION_COLUMNS})
+    else:
+        attributed, facilities = attribution.assign_jurisdictions(by_detainer.detainers, staff_map, counties,
+                                                                  known=facilities)
     cache.store_frame("facility-attribution", memo, facilities)
     by_county = apply_county_corrections(attributed, frames["corrections"], by_detainer.applied, counties, label)
     problems += by_county.problems

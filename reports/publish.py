@@ -125,7 +125,8 @@ class PdfWorker:
         from concurrent.futures import ProcessPoolExecutor
 
         # spawn, not fork: a forked copy of a process running pandas' and Arrow's threads can deadlock
-        self._executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self._executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=die_with_parent, initargs=(os.getpid(),))
         self._executor.submit(importlib.import_module, "weasyprint")
 
     def render(self, html: str, published):
@@ -139,6 +140,21 @@ class PdfWorker:
         for process in processes:
             process.terminate()
             process.join()
+
+
+def die_with_parent(parent: int) -> None:
+    """In a worker process: on Linux, ask the kernel to kill this process when the run that started it dies,
+    even by kill -9, so that no orphan goes on rendering or holds the run's stdout and stderr (cron's mail,
+    a caller waiting for them) open."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the worker ends when its task queue closes
+        return
+    if os.getppid() != parent:  # the run died before the request took effect
+        os._exit(1)
 
 
 def build_publication(report: Report, folder: Path, public_base_url: str, manifest: dict,
@@ -217,7 +233,8 @@ def stage_editions(jobs: list[tuple[Report, dict]], outputs_dir: Path, public_ba
     import multiprocessing
 
     # spawn, not fork: a forked copy of a process running pandas' and Arrow's threads can deadlock
-    pool = multiprocessing.get_context("spawn").Pool(min(workers, len(jobs)))
+    pool = multiprocessing.get_context("spawn").Pool(min(workers, len(jobs)), initializer=die_with_parent,
+                                                     initargs=(os.getpid(),))
     try:
         pending = [pool.apply_async(stage_edition, (report, outputs_dir, public_base_url, manifest))
                    for report, manifest in jobs]

@@ -144,7 +144,8 @@ def test_killed_between_the_link_switch_and_the_index_the_next_run_repairs_the_c
     args = ["--inputs", base / "inputs", "--outputs", base / "out", "--staff", base / "staff",
             "--settings", base / "settings.toml"]
     assert run_cli(*args, "--week", "2017-02-01").exit_code == 0
-    killed = subprocess.run(generate_command(*args, "--week", "2017-02-08"), capture_output=True,
+    # the timeout: a worker process outliving the killed run would hold its stdout open (die_with_parent)
+    killed = subprocess.run(generate_command(*args, "--week", "2017-02-08"), capture_output=True, timeout=120,
                             env={**os.environ, faults.ENVIRONMENT_VARIABLE: point})
     assert killed.returncode == -signal.SIGKILL
     assert link(base, "2017-02-10") == "archive/2017-02-10/r1"  # switched before the kill
