@@ -227,7 +227,8 @@ def _publish(options: RunOptions, settings: Settings, progress, tree: TreeReport
             and _covered(last.get("request", {}), options, settings.week_start_index):
         return JobResult(EXIT_OK, "Nothing changed since the last run (same inputs, settings and software); "
                                   "nothing published.", None, sample)
-    pdf_worker = PdfWorker() if RENDER_WORKERS > 1 else None  # starts while the inputs are read
+    # a single edition's PDF worker, started while the inputs are read (--all renders on a pool of its own)
+    pdf_worker = PdfWorker() if RENDER_WORKERS > 1 and not options.all_weeks else None
     try:
         return _read_and_publish(options, settings, progress, tree, sample, inputs, fingerprint, pdf_worker)
     finally:
