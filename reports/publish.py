@@ -142,6 +142,15 @@ class PdfWorker:
             process.join()
 
 
+def start_pdf_worker() -> PdfWorker | None:
+    """A PdfWorker, or None where processes cannot be started (no /dev/shm, a sandbox without sem_open): the
+    PDF is then rendered in this process, as before."""
+    try:
+        return PdfWorker()
+    except (OSError, ImportError, NotImplementedError):
+        return None
+
+
 def die_with_parent(parent: int) -> None:
     """In a worker process: on Linux, ask the kernel to kill this process when the run that started it dies,
     even by kill -9, so that no orphan goes on rendering or holds the run's stdout and stderr (cron's mail,
@@ -155,6 +164,16 @@ def die_with_parent(parent: int) -> None:
         return
     if os.getppid() != parent:  # the run died before the request took effect
         os._exit(1)
+
+
+def _pdf_from_worker(pending) -> bytes | None:
+    """The worker's PDF; None when the worker process died (killed, out of memory): rendered here instead."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return pending.result()
+    except BrokenProcessPool:
+        return None
 
 
 def build_publication(report: Report, folder: Path, public_base_url: str, manifest: dict,
@@ -173,7 +192,9 @@ def build_publication(report: Report, folder: Path, public_base_url: str, manife
     for name, frame in tables.items():
         (folder / name).write_bytes(csv_bytes(frame))
     write_xlsx(tables, folder / "tables.xlsx", report)
-    pdf = pending_pdf.result() if pending_pdf else render_pdf(pdf_html, report.published)
+    pdf = _pdf_from_worker(pending_pdf) if pending_pdf else None
+    if pdf is None:
+        pdf = render_pdf(pdf_html, report.published)
     (folder / "report.pdf").write_bytes(pdf)
     expected = {name for name, _ in downloads_for(report)} | {"report.html", "report.pdf"}
     written = {p.name for p in folder.iterdir()}

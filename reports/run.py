@@ -29,7 +29,8 @@ from .options import RunOptions
 from .period import Week, latest_complete_week, week_containing, weeks_with_data
 from .load import Dataset, load_inputs
 from .staff_reports import write_staff_reports
-from .publish import PdfWorker, StagedEdition, archived_content, discard, public_content, stage_editions, switch
+from .publish import (PdfWorker, StagedEdition, archived_content, discard, public_content, stage_editions,
+                      start_pdf_worker, switch)
 from .reference import load_counties
 from .resources import code_fingerprint
 from .revision_reasons import mark_revision
@@ -228,7 +229,7 @@ def _publish(options: RunOptions, settings: Settings, progress, tree: TreeReport
         return JobResult(EXIT_OK, "Nothing changed since the last run (same inputs, settings and software); "
                                   "nothing published.", None, sample)
     # a single edition's PDF worker, started while the inputs are read (--all renders on a pool of its own)
-    pdf_worker = PdfWorker() if RENDER_WORKERS > 1 and not options.all_weeks else None
+    pdf_worker = start_pdf_worker() if RENDER_WORKERS > 1 and not options.all_weeks else None
     try:
         return _read_and_publish(options, settings, progress, tree, sample, inputs, fingerprint, pdf_worker)
     finally:

@@ -434,3 +434,38 @@ def test_a_plain_run_after_all_is_a_no_op_and_a_new_week_is_not(tmp_path, monkey
     assert loads == []  # the fast path: nothing read
     result = run_job(options(base, week=dt.date(2017, 1, 25), allow_empty_week=True))  # a week not checked yet
     assert loads == [1] and not result.summary.startswith("Nothing changed")
+
+
+class _DeadPdfWorker:
+    """A PDF worker whose process died while rendering (out of memory, killed by the machine)."""
+
+    def render(self, html, published):
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        future = Future()
+        future.set_exception(BrokenProcessPool("A child process terminated abruptly"))
+        return future
+
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize("worker", ["cannot start", "dies while rendering"])
+def test_a_pdf_worker_that_cannot_start_or_dies_leaves_the_pdf_to_this_process(tmp_path, monkeypatch, worker):
+    """A single edition's PDF is drawn in a worker process when there are two cores; where processes cannot be
+    started, or the worker dies, this process renders it and the edition is published as usual."""
+    base = make_base(tmp_path)
+    monkeypatch.setattr(run_module, "RENDER_WORKERS", 2)
+
+    def no_processes():
+        raise OSError("sem_open: Function not implemented")
+
+    monkeypatch.setattr(publish, "PdfWorker", no_processes if worker == "cannot start" else _DeadPdfWorker)
+    rendered_here = []
+    stub = publish.render_pdf
+    monkeypatch.setattr(publish, "render_pdf", lambda html, day: rendered_here.append(day) or stub(html, day))
+    result = run_job(options(base, week=dt.date(2017, 2, 1)))
+    assert result.exit_code == 0
+    assert len(rendered_here) == 1
+    assert (base / "out" / "2017-02-03" / "report.pdf").read_bytes().startswith(b"NOT A PDF")
