@@ -28,6 +28,7 @@ import pandas as pd
 from .atomic import TEMP_PREFIX, rename_into_place, sha256_file, write_atomic
 from .blank import is_null
 from .errors import DataNote, Problem
+from .frames import IDENTIFIER_COLUMNS
 from .resources import code_fingerprint
 
 FORMAT = 1  # bump when the stored shape changes
@@ -287,11 +288,17 @@ def _restore(path: Path, dtypes: dict) -> pd.DataFrame:
     schema = pq.read_schema(path)
     texts = [c for c, dtype in dtypes.items() if dtype == "object"
              and (pa_types.is_string(schema.field(c).type) or pa_types.is_large_string(schema.field(c).type))]
-    table = pq.read_table(path, read_dictionary=texts)  # as Parquet stores them: no hashing of every text again
+    # through Parquet's dictionary pages, as it stores them (no hashing of every text again); IDs, nearly all
+    # distinct, are read plain: a dictionary of them would cost more than it shares
+    shared = [c for c in texts if c not in IDENTIFIER_COLUMNS]
+    table = pq.read_table(path, read_dictionary=shared)
     out = {}
     for column, dtype in dtypes.items():
-        if column in texts:
+        if column in shared:
             out[column] = pd.Series(_objects(table.column(column)), dtype=object)
+            continue
+        if column in texts:
+            out[column] = pd.Series(table.column(column).to_numpy(zero_copy_only=False), dtype=object)
             continue
         values = table.column(column).to_pandas()
         if dtype == "mixed":
