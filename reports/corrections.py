@@ -93,7 +93,8 @@ def apply_detainer_corrections(detainers: pd.DataFrame, corrections: pd.DataFram
     correction leaves inconsistent are checked as the detainers sheet checks them (E307, E304, W303),
     on the correction's row.
     """
-    detainers, corrections = detainers.copy(), corrections.copy()
+    # a shallow copy: with pandas' copy-on-write, a cell set below copies its column, never the caller's frame
+    detainers, corrections = detainers.copy(deep=False), corrections.copy()
     applied, problems = AppliedCorrections(), []
     detainers["corrections"] = pd.Series("", index=detainers.index, dtype=object)
     todo = _corrections_in_order(corrections, "detainer")
