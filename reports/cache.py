@@ -161,32 +161,37 @@ class InputCache:
         """Keep a file's result for the next runs; a result that cannot be stored is simply not cached."""
         if not self.enabled or result.digest is None:
             return
-        entry = self.folder / self.key(result.digest, result.rel)
-        if entry.exists():
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f"{TEMP_PREFIX}{entry.name}-{os.getpid()}"
-        try:
-            tmp.mkdir()
+
+        def fill(tmp: Path) -> None:
             sheets = []
             for n, sheet in enumerate(result.sheets):
-                frame, mixed = _encode_mixed(sheet.frame)
-                frame.to_parquet(tmp / f"sheet-{n}.parquet", engine="pyarrow", index=False)
                 table = dataclasses.asdict(SheetMeta.of(sheet.table) if not isinstance(sheet.table, SheetMeta)
                                            else sheet.table)
-                sheets.append({"table": table, "dtypes": {c: "mixed" if c in mixed else str(t)
-                                                          for c, t in sheet.frame.dtypes.items()},
+                sheets.append({"table": table, "dtypes": _write_frame(sheet.frame, tmp / f"sheet-{n}.parquet"),
                                "problems": [dataclasses.asdict(p) for p in sheet.problems],
                                "notes": [dataclasses.asdict(n) for n in sheet.notes],
                                "value_mapping": sheet.value_mapping})
             meta = {"problems": [dataclasses.asdict(p) for p in result.problems], "sheet_rows": result.sheet_rows,
                     "excluded": result.excluded, "sheets": sheets}
             (tmp / "result.json").write_text(json.dumps(meta, default=_plain), encoding="utf-8")
+
+        self._write_entry(self.folder / self.key(result.digest, result.rel), result.rel, fill)
+
+    def _write_entry(self, entry: Path, label: str, fill) -> None:
+        """Make the entry folder with ``fill(temporary folder)`` and rename it into place. An entry that cannot be
+        stored (say, a column of mixed types Parquet cannot hold, or another run storing it at the same moment)
+        is not kept: it is computed again next time."""
+        if entry.exists():
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f"{TEMP_PREFIX}{entry.name}-{os.getpid()}"
+        try:
+            tmp.mkdir()
+            fill(tmp)
             rename_into_place(tmp, entry)
-        except Exception as exc:  # noqa: BLE001  a file that cannot be cached (say, a column of mixed types
-            # Parquet cannot hold, or another run storing it at the same moment) is read again next time
+        except Exception as exc:  # noqa: BLE001
             shutil.rmtree(tmp, ignore_errors=True)
-            self.not_stored.append(f"{result.rel}: {type(exc).__name__}")
+            self.not_stored.append(f"{label}: {type(exc).__name__}")
 
     # --- frames derived from every input (not from one file) ---------------------------------------------------
 
@@ -211,21 +216,12 @@ class InputCache:
         """Keep ``frame`` for a later run whose ``material`` (what the frame was computed from) is the same."""
         if not self.enabled:
             return
-        entry = self._memo_entry(name, material)
-        if entry.exists():
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f"{TEMP_PREFIX}{entry.name}-{os.getpid()}"
-        try:
-            tmp.mkdir()
-            encoded, mixed = _encode_mixed(frame)
-            encoded.to_parquet(tmp / "frame.parquet", engine="pyarrow", index=False)
-            (tmp / "dtypes.json").write_text(json.dumps({c: "mixed" if c in mixed else str(t)
-                                                         for c, t in frame.dtypes.items()}), encoding="utf-8")
-            rename_into_place(tmp, entry)
-        except Exception as exc:  # noqa: BLE001  not kept: computed again next time
-            shutil.rmtree(tmp, ignore_errors=True)
-            self.not_stored.append(f"{name}: {type(exc).__name__}")
+
+        def fill(tmp: Path) -> None:
+            dtypes = _write_frame(frame, tmp / "frame.parquet")
+            (tmp / "dtypes.json").write_text(json.dumps(dtypes), encoding="utf-8")
+
+        self._write_entry(self._memo_entry(name, material), name, fill)
 
     def prune(self, keep_days: float = 30) -> None:
         """Remove entries not used for ``keep_days`` (and temporary folders of stopped runs)."""
@@ -277,6 +273,13 @@ def _objects(column) -> np.ndarray:
     encoded = (column if pa_types.is_dictionary(column.type) else pc.dictionary_encode(column)).combine_chunks()
     texts = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)
     return texts[pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)]  # -1: the None at the end
+
+
+def _write_frame(frame: pd.DataFrame, path: Path) -> dict[str, str]:
+    """``frame`` as Parquet at ``path``; returns its dtypes as ``_restore`` needs them."""
+    encoded, mixed = _encode_mixed(frame)
+    encoded.to_parquet(path, engine="pyarrow", index=False)
+    return {c: "mixed" if c in mixed else str(t) for c, t in frame.dtypes.items()}
 
 
 def _restore(path: Path, dtypes: dict) -> pd.DataFrame:

@@ -117,8 +117,8 @@ def revision_url(public_base_url: str, week_name: str, revision: int) -> str:
 class PdfWorker:
     """WeasyPrint in a process of its own, so that a single edition's PDF (most of its rendering time) is drawn
     on the second core while this process writes the HTML and the downloads. Started at the beginning of a run,
-    before the inputs are read, so that its start-up (Python, WeasyPrint) is paid meanwhile. A worker that dies
-    (out of memory, killed) fails the run with BrokenProcessPool instead of leaving it waiting."""
+    before the inputs are read, so that its start-up (Python, WeasyPrint) is paid meanwhile. If the worker dies
+    (out of memory, killed), ``build_publication`` renders the PDF in this process instead."""
 
     def __init__(self):
         import multiprocessing
@@ -238,15 +238,14 @@ def stage_edition(report: Report, outputs_dir: Path, public_base_url: str, manif
 def stage_editions(jobs: list[tuple[Report, dict]], outputs_dir: Path, public_base_url: str, workers: int = 1,
                    progress=lambda message: None, pdf_worker: PdfWorker | None = None) -> list[StagedEdition]:
     """Build every edition (report, manifest) in staging, on ``workers`` processes when there are several
-    (a backfill renders one week per core); a single edition renders its PDF on ``pdf_worker`` when there is
-    one. On any failure nothing staged by this call is left behind."""
+    (a backfill renders one week per core); otherwise PDFs are rendered on ``pdf_worker`` when there is one.
+    On any failure nothing staged by this call is left behind."""
     if workers <= 1 or len(jobs) <= 1:
         staged: list[StagedEdition] = []
         try:
             for report, manifest in jobs:
                 progress(f"Rendering {report.week.name} revision {report.revision_number}")
-                staged.append(stage_edition(report, outputs_dir, public_base_url, manifest,
-                                            pdf_worker if len(jobs) == 1 else None))
+                staged.append(stage_edition(report, outputs_dir, public_base_url, manifest, pdf_worker))
         except BaseException:
             discard(staged)
             raise
