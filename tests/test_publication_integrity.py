@@ -469,3 +469,17 @@ def test_a_pdf_worker_that_cannot_start_or_dies_leaves_the_pdf_to_this_process(t
     assert result.exit_code == 0
     assert len(rendered_here) == 1
     assert (base / "out" / "2017-02-03" / "report.pdf").read_bytes().startswith(b"NOT A PDF")
+
+
+@pytest.mark.slow  # a spawned process that imports WeasyPrint
+def test_a_pdf_the_worker_process_cannot_render_cleanly_fails_the_run_as_in_this_process():
+    """WeasyPrint warnings (here: a missing image) fail the render in the worker process too; the error reaches
+    the run, which never falls back to rendering in its own process for anything but a dead worker."""
+    worker = publish.PdfWorker()
+    try:
+        pending = worker.render('<html><body><img src="missing.png" alt="x"><p>text</p></body></html>',
+                                dt.date(2017, 2, 3))
+        with pytest.raises(RenderError, match="missing.png"):
+            publish._pdf_from_worker(pending)
+    finally:
+        worker.close()
