@@ -472,6 +472,7 @@ def test_a_pdf_worker_that_cannot_start_or_dies_leaves_the_pdf_to_this_process(t
 
 
 @pytest.mark.slow  # a spawned process that imports WeasyPrint
+@pytest.mark.real_render  # the worker must run the real renderer, not the tests' stand-in
 def test_a_pdf_the_worker_process_cannot_render_cleanly_fails_the_run_as_in_this_process():
     """WeasyPrint warnings (here: a missing image) fail the render in the worker process too; the error reaches
     the run, which never falls back to rendering in its own process for anything but a dead worker."""
