@@ -243,25 +243,37 @@ def _data_columns(sheet: RawSheet, header_index: int, indexes: list[int]) -> tup
             total = np.fromiter((isinstance(v, str) and bool(TOTAL_ROW.match(v)) for v in values), bool, len(values))
             out[i] = _Cells(values, nonblank, text, total)
         return len(data), out
+    blocks = sheet.read_columns(header_index, indexes)
+    n = sum(len(a) for a in next(iter(blocks.values()))) if blocks else 0
+    out = {}
+    for i, arrays in blocks.items():
+        parts = [_arrow_cells(array) for array in arrays]
+        types = {part.arrow_type for part in parts if part.arrow_type != "null"}
+        if not parts:
+            parts = [_Cells(*(np.empty(0, dtype=t) for t in (object, bool, bool, bool)))]
+        out[i] = _Cells(*(np.concatenate([getattr(part, name) for part in parts])
+                          for name in ("values", "nonblank", "text", "total")),
+                        arrow_type=types.pop() if len(types) == 1 else "mixed" if types else "null")
+    return n, out
+
+
+def _arrow_cells(array) -> _Cells:
+    """One block of one column, as fastexcel gave it."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arrays = sheet.read_columns(header_index, indexes)
-    n = len(next(iter(arrays.values()))) if arrays else 0
-    out = {}
-    for i, array in arrays.items():
-        is_text = pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
-        if is_text:
-            nonblank = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(array), ""), False).to_numpy(zero_copy_only=False)
-            total = pc.fill_null(pc.match_substring_regex(array, TOTAL_ROW.pattern, ignore_case=True),
-                                 False).to_numpy(zero_copy_only=False)
-        else:
-            nonblank = pc.is_valid(array).to_numpy(zero_copy_only=False)
-            total = np.zeros(n, dtype=bool)
-        values = np.empty(n, dtype=object)
-        values[:] = ["" if v is None else v for v in array.to_pylist()]
-        out[i] = _Cells(values, nonblank, nonblank & is_text, total & nonblank, str(array.type))
-    return n, out
+    n = len(array)
+    is_text = pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+    if is_text:
+        nonblank = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(array), ""), False).to_numpy(zero_copy_only=False)
+        total = pc.fill_null(pc.match_substring_regex(array, TOTAL_ROW.pattern, ignore_case=True),
+                             False).to_numpy(zero_copy_only=False)
+    else:
+        nonblank = pc.is_valid(array).to_numpy(zero_copy_only=False)
+        total = np.zeros(n, dtype=bool)
+    values = np.empty(n, dtype=object)
+    values[:] = ["" if v is None else v for v in array.to_pylist()]
+    return _Cells(values, nonblank, nonblank & is_text, total & nonblank, str(array.type))
 
 
 def _dates_as_text(layout: Layout, columns: dict[str, int], cells: dict[int, _Cells]) -> bool:
@@ -271,7 +283,7 @@ def _dates_as_text(layout: Layout, columns: dict[str, int], cells: dict[int, _Ce
     for field_name, index in columns.items():
         column = next((c for c in kind.columns if c.field == field_name), None)
         if column is not None and column.type in ("date", "partial_date") and cells[index].arrow_type in (
-                "string", "large_string") and any(xlsx.is_serial_number_text(v) for v in cells[index].values):
+                "string", "large_string", "mixed") and any(xlsx.is_serial_number_text(v) for v in cells[index].values):
             return True
     return False
 

@@ -204,7 +204,7 @@ def _large_sheet(path: Path, rel: str, name: str, mtime: float, date1904: bool, 
 
     width = max(scan.declared[1], max((len(r) for r in head), default=0))
     return RawSheet(rel, name, head, mtime, date1904, False, list(scan.merged), scan.formula_gaps, width=width,
-                    read_columns=xlsx.column_reader(path, name), read_whole=whole)
+                    read_columns=xlsx.column_reader(path, name, part, date1904), read_whole=whole)
 
 
 def add_cell_precisions(table: SheetTable, path: Path, fields: list[str]) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 
 import openpyxl
@@ -19,11 +20,21 @@ SYNTHETIC_ROWS = 1_500
 WORKBOOK_CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and any(p.rglob("*.xlsx")))
 
 
-def _both(folder, monkeypatch):
+def _both(folder, monkeypatch, block_bytes=None, cuttable=True):
+    """The inputs read whole (python-calamine, cell by cell), then by column; with ``block_bytes``, the sheet is
+    handed to calamine in blocks of rows that small (a few rows each), and the reads are that small too.
+    Unless told otherwise, the sheets must have been read in blocks, not whole by fastexcel."""
     monkeypatch.setattr(xlsx, "LARGE_SHEET_ROWS", 10**9)
     whole = load_inputs(folder, today=TODAY)
     monkeypatch.setattr(xlsx, "LARGE_SHEET_ROWS", 0)
+    if block_bytes:
+        monkeypatch.setattr(xlsx, "ROW_BLOCK_XML_BYTES", block_bytes)
+        monkeypatch.setattr(xlsx, "_READ_BYTES", block_bytes // 3)
+    read_whole = []
+    real_whole = xlsx._read_whole
+    monkeypatch.setattr(xlsx, "_read_whole", lambda *a: read_whole.append(a) or real_whole(*a))
     by_column = load_inputs(folder, today=TODAY)
+    assert bool(read_whole) != cuttable
     return whole, by_column
 
 
@@ -34,13 +45,15 @@ def _assert_same(a, b):
     pd.testing.assert_frame_equal(a.reconciliation, b.reconciliation)
 
 
+@pytest.mark.parametrize("block_bytes", [None, 700])
 @pytest.mark.parametrize("case", WORKBOOK_CASES)
-def test_every_workbook_fixture_reads_the_same_by_column(case, tmp_path, monkeypatch):
+def test_every_workbook_fixture_reads_the_same_by_column(case, block_bytes, tmp_path, monkeypatch):
     shutil.copytree(FIXTURES / case, tmp_path / case)
-    _assert_same(*_both(tmp_path / case, monkeypatch))
+    _assert_same(*_both(tmp_path / case, monkeypatch, block_bytes))
 
 
-def test_a_large_export_is_read_by_column_with_the_same_result(tmp_path, monkeypatch):
+@pytest.mark.parametrize("block_bytes", [None, 20_000])
+def test_a_large_export_is_read_by_column_with_the_same_result(block_bytes, tmp_path, monkeypatch):
     """Title rows, a merged data cell, a formula without a saved result, notes and a total below the data."""
     folder = tmp_path / "inputs"
     folder.mkdir()
@@ -67,8 +80,13 @@ def test_a_large_export_is_read_by_column_with_the_same_result(tmp_path, monkeyp
     calls = []
     real = xlsx.column_reader
     monkeypatch.setattr(xlsx, "column_reader", lambda *a: calls.append(a) or real(*a))
-    whole, by_column = _both(folder, monkeypatch)
+    blocks = []
+    real_block = xlsx._read_block
+    monkeypatch.setattr(xlsx, "_read_block", lambda *a: blocks.append(a[1]) or real_block(*a))
+    whole, by_column = _both(folder, monkeypatch, block_bytes)
     assert calls, "the large path was not taken"
+    if block_bytes:  # blocks of rows covering every row below the header, up to the last note
+        assert len(blocks) > 10 and blocks[-1] is None and min(blocks[:-1]) > 0
     _assert_same(whole, by_column)
     codes = sorted({p.code for p in by_column.problems})
     assert {"E104", "E203", "W202"} <= set(codes)
@@ -76,7 +94,8 @@ def test_a_large_export_is_read_by_column_with_the_same_result(tmp_path, monkeyp
                                                                     "note below the data: 1")
 
 
-def test_a_date_column_mixing_date_numbers_and_text_falls_back_to_a_whole_read(tmp_path, monkeypatch):
+@pytest.mark.parametrize("block_bytes", [None, 5_000])
+def test_a_date_column_mixing_date_numbers_and_text_falls_back_to_a_whole_read(block_bytes, tmp_path, monkeypatch):
     folder = tmp_path / "inputs"
     folder.mkdir()
     wb = openpyxl.Workbook()
@@ -86,6 +105,59 @@ def test_a_date_column_mixing_date_numbers_and_text_falls_back_to_a_whole_read(t
         day = 42763 + n % 5 if n % 2 else dt.datetime(2017, 1, 28) + dt.timedelta(days=n % 5)
         ws.append([f"D{n}", "Travis County Jail", "TX", "48453", day if n != 7 else "n/a", "pending"])
     wb.save(folder / "mixed.xlsx")
-    whole, by_column = _both(folder, monkeypatch)
+    whole, by_column = _both(folder, monkeypatch, block_bytes)
     _assert_same(whole, by_column)
     assert len(by_column.used("detainers")) == SYNTHETIC_ROWS - 1  # the date numbers are dates; only "n/a" is missing
+
+
+def test_a_column_typed_differently_in_different_blocks_reads_as_a_whole_read_does(tmp_path, monkeypatch):
+    """Dates in the first blocks, then a block where the same column holds text and numbers, then a block of
+    blank rows and a block where a column holds nothing: each block is typed on its own, and the values are
+    the cells' own, as a cell-by-cell read gives them."""
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Detainer ID", "Facility", "State", "County FIPS", "Date Issued", "Outcome"])
+    for n in range(SYNTHETIC_ROWS):
+        day = dt.datetime(2017, 1, 28) + dt.timedelta(days=n % 5)
+        if n > 1_200:
+            day = "unknown" if n % 3 == 0 else "2017-02-01"
+        county = "" if 600 < n < 800 else 48453 if n > 1_000 else "48453"
+        ws.append([f"D{n}", "Travis County Jail", "TX", county, day, "pending"])
+    ws.append([])
+    ws.append([])
+    ws.append(["D-last", "Travis County Jail", "TX", "48453", dt.datetime(2017, 2, 2), "pending"])
+    wb.save(folder / "typed-by-block.xlsx")
+    blocks = []
+    real_block = xlsx._read_block
+    monkeypatch.setattr(xlsx, "_read_block", lambda *a: blocks.append(a[1]) or real_block(*a))
+    whole, by_column = _both(folder, monkeypatch, block_bytes=4_000)
+    assert len(blocks) > 20
+    _assert_same(whole, by_column)
+    assert len(by_column.used("detainers")) == SYNTHETIC_ROWS + 1 - sum(1 for n in range(1_201, SYNTHETIC_ROWS)
+                                                                        if n % 3 == 0)
+
+
+def test_a_sheet_whose_rows_carry_no_numbers_is_read_whole(tmp_path, monkeypatch):
+    """A row without its r="…" is numbered by its place, so the rows cannot be cut into blocks safely."""
+    import zipfile
+
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Detainer ID", "Facility", "State", "County FIPS", "Date Issued", "Outcome"])
+    for n in range(200):
+        ws.append([f"D{n}", "Travis County Jail", "TX", "48453", dt.datetime(2017, 1, 28), "pending"])
+    wb.save(tmp_path / "numbered.xlsx")
+    with zipfile.ZipFile(tmp_path / "numbered.xlsx") as source, \
+            zipfile.ZipFile(folder / "unnumbered.xlsx", "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<row r="\d+"', b"<row", data)
+            target.writestr(item, data)
+    whole, by_column = _both(folder, monkeypatch, block_bytes=2_000, cuttable=False)
+    _assert_same(whole, by_column)
+    assert len(by_column.used("detainers")) == 200
