@@ -248,9 +248,15 @@ _ENCODERS = {str: ("s", str), pd.Timestamp: ("t", lambda v: v.isoformat()), int:
 _DECODERS = {"s": str, "t": lambda v: pd.Timestamp(v).as_unit("s"), "i": int, "f": float, "b": lambda v: v == "True"}
 
 
+def _several_types(column: pd.Series) -> bool:
+    # infer_dtype looks at the values in C: a column of only texts (most of them) needs no Python loop
+    if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+        return False
+    return len({type(v) for v in column.dropna()}) > 1
+
+
 def _encode_mixed(frame: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
-    mixed = {c for c in frame.columns if frame[c].dtype == object
-             and len({type(v) for v in frame[c].dropna()}) > 1}
+    mixed = {c for c in frame.columns if frame[c].dtype == object and _several_types(frame[c])}
     if not mixed:
         return frame, mixed
 

@@ -29,7 +29,8 @@ def assign_ids(table: SheetTable, frame: pd.DataFrame, problems: list[Problem]) 
         if KINDS["detainers"].column(f).type == "date" and f in table.values:
             parts.append(_keyed(table.values[f], lambda u: _datetime_keys(u, table.date1904), vectorised=True))
         else:
-            parts.append(_keyed(frame[f].tolist(), _text_key) if f in frame.columns else np.full(n, "", dtype=object))
+            parts.append(_keyed(frame[f].tolist(), _text_keys, vectorised=True) if f in frame.columns
+                         else np.full(n, "", dtype=object))
     joined = parts[0].astype(str) if parts else np.full(n, "", dtype=object)
     for part in parts[1:]:
         joined = np.char.add(np.char.add(joined, "|"), part.astype(str))
@@ -83,6 +84,12 @@ def _datetime_keys(values: list, date1904: bool) -> list[str]:
         for i, text in zip(stamps, formatted):
             keys[i] = text
     return keys
+
+
+def _text_keys(values: list) -> list[str]:
+    if all(type(v) is str for v in values):  # a column of texts (an export's IDs): no per-value type tests
+        return [v.strip() for v in values]
+    return [_text_key(v) for v in values]
 
 
 def _text_key(value) -> str:

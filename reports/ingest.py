@@ -187,7 +187,7 @@ def _build_table(sheet: RawSheet, header_index: int, layout: Layout, matched: di
         return None, problems
     # a sheet read whole is checked on every column, as staff see it; a large one on the columns it reads
     looked_at = sorted(used | set(unnamed)) if sheet.read_columns is not None else list(range(width))
-    n, cells = _data_columns(sheet, header_index, looked_at)
+    n, cells, sheet = _data_columns(sheet, header_index, looked_at)
     if sheet.read_columns is not None and _dates_as_text(layout, columns, cells):
         whole = dataclasses.replace(sheet, rows=sheet.read_whole(), width=None, read_columns=None)
         return _build_table(whole, header_index, layout, matched)
@@ -230,8 +230,10 @@ class _Cells:
     arrow_type: str = ""
 
 
-def _data_columns(sheet: RawSheet, header_index: int, indexes: list[int]) -> tuple[int, dict[int, _Cells]]:
-    """The data rows below the header, column by column: from the sheet's rows, or read by column."""
+def _data_columns(sheet: RawSheet, header_index: int,
+                  indexes: list[int]) -> tuple[int, dict[int, _Cells], RawSheet]:
+    """The data rows below the header, column by column: from the sheet's rows, or read by column (and then
+    the sheet with the merged ranges and formula cells that read found)."""
     if sheet.read_columns is None:
         data = sheet.rows[header_index + 1:]
         out = {}
@@ -242,8 +244,8 @@ def _data_columns(sheet: RawSheet, header_index: int, indexes: list[int]) -> tup
             text = np.fromiter((isinstance(v, str) for v in values), bool, len(values)) & nonblank
             total = np.fromiter((isinstance(v, str) and bool(TOTAL_ROW.match(v)) for v in values), bool, len(values))
             out[i] = _Cells(values, nonblank, text, total)
-        return len(data), out
-    blocks = sheet.read_columns(header_index, indexes)
+        return len(data), out, sheet
+    blocks, merged, formula_gaps = sheet.read_columns(header_index, indexes)
     n = sum(len(a) for a in next(iter(blocks.values()))) if blocks else 0
     out = {}
     for i, arrays in blocks.items():
@@ -254,7 +256,7 @@ def _data_columns(sheet: RawSheet, header_index: int, indexes: list[int]) -> tup
         out[i] = _Cells(*(np.concatenate([getattr(part, name) for part in parts])
                           for name in ("values", "nonblank", "text", "total")),
                         arrow_type=types.pop() if len(types) == 1 else "mixed" if types else "null")
-    return n, out
+    return n, out, dataclasses.replace(sheet, merged_ranges=merged, formula_gaps=formula_gaps)
 
 
 def _arrow_cells(array) -> _Cells:
@@ -272,7 +274,11 @@ def _arrow_cells(array) -> _Cells:
         nonblank = pc.is_valid(array).to_numpy(zero_copy_only=False)
         total = np.zeros(n, dtype=bool)
     values = np.empty(n, dtype=object)
-    values[:] = ["" if v is None else v for v in array.to_pylist()]
+    if is_text:
+        values[:] = pc.fill_null(array, "").to_numpy(zero_copy_only=False)
+    else:
+        values[:] = array.to_pylist()
+        values[pc.is_null(array).to_numpy(zero_copy_only=False)] = ""
     return _Cells(values, nonblank, nonblank & is_text, total & nonblank, str(array.type))
 
 

@@ -63,7 +63,11 @@ def _parse_distinct(column, raw: list, table: SheetTable, rules: ReadRules) -> d
     """Distinct raw value -> (state, result, code): state is ok | missing | error | warning | column-error;
     result the parsed value (ok, missing) or the message (error, warning)."""
     parsed: dict = {}
-    for value in set(raw):
+    values = set(raw)
+    if column.type == "date":  # a date cell is its day (what parse_date gives), with no test of text or number
+        parsed = {value: ("ok", value.date(), None) for value in values if isinstance(value, dt.datetime)}
+        values = values.difference(parsed)
+    for value in values:
         if is_blank(value):
             parsed[value] = ("missing", MISSING_DEFAULT.get(column.type), None)
             continue

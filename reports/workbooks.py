@@ -32,6 +32,8 @@ class SheetScan:
     formula_gaps: frozenset = frozenset()
     merged: tuple = ()
     declared: tuple[int, int] | None = None  # (rows, columns)
+    # a large sheet is scanned by the read of its columns, which inflates it anyway (reports.xlsx)
+    deferred: bool = False
 
 
 def check_zip(path: Path) -> tuple[bool, dict[str, SheetScan]]:
@@ -46,7 +48,7 @@ def check_zip(path: Path) -> tuple[bool, dict[str, SheetScan]]:
         root = _safe_xml(workbook_xml, "workbook")
         date1904 = any(e.get("date1904", "0").lower() in ("1", "true")
                        for e in root.iter() if e.tag.rsplit("}", 1)[-1] == "workbookPr")
-        scans = {name: _scan_sheet(archive, part) for name, part in _sheet_parts(archive, root).items()}
+        scans = {name: _first_scan(archive, part) for name, part in _sheet_parts(archive, root).items()}
     return date1904, scans
 
 
@@ -113,6 +115,13 @@ _MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _END_OF_DATA = b"</sheetData>"
 
 
+def _first_scan(archive: zipfile.ZipFile, part: str) -> SheetScan:
+    declared = xlsx.declared_size(archive, part)
+    if declared and declared[0] > xlsx.LARGE_SHEET_ROWS:
+        return SheetScan(declared=declared, deferred=True)
+    return _scan_sheet(archive, part)
+
+
 def _scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetScan:
     """One streamed pass over the part; the formula check parses it only if it has formulas."""
     try:
@@ -129,13 +138,16 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetScan:
                 tail = block[-16:]
             if after_data is None and _END_OF_DATA in first:
                 after_data = first[first.index(_END_OF_DATA):]
-        declared = xlsx.declared_size(archive, part)
-        gaps = _formula_gaps(archive.read(part)) if has_formula else frozenset()
+        return _scan(archive, part, has_formula, after_data or b"")
     except KeyError:
         return SheetScan()
+
+
+def _scan(archive: zipfile.ZipFile, part: str, has_formula: bool, after_data: bytes) -> SheetScan:
+    gaps = _formula_gaps(archive.read(part)) if has_formula else frozenset()
     merged = tuple(((int(m[2]) - 1, column_index(m[1].decode())), (int(m[4]) - 1, column_index(m[3].decode())))
-                   for m in _MERGE.finditer(after_data or b""))
-    return SheetScan(gaps, merged, declared)
+                   for m in _MERGE.finditer(after_data))
+    return SheetScan(gaps, merged, xlsx.declared_size(archive, part))
 
 
 def _formula_gaps(data: bytes) -> frozenset:
@@ -169,9 +181,13 @@ def read_workbook(path: Path, rel: str, ods: bool = False) -> tuple[list[RawShee
                 continue
             hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
             scan = scans.get(meta.name, SheetScan())
-            if not hidden and scan.declared and scan.declared[0] > xlsx.LARGE_SHEET_ROWS:
+            if not hidden and scan.deferred:
                 sheets.append(_large_sheet(path, rel, meta.name, mtime, date1904, scan, workbook))
                 continue
+            if scan.deferred:  # a hidden sheet is read whole, however large
+                with zipfile.ZipFile(path) as archive:
+                    scan = _scan_sheet(archive, _sheet_parts(archive, _safe_xml(
+                        archive.read("xl/workbook.xml"), "workbook"))[meta.name])
             sheet = workbook.get_sheet_by_name(meta.name)
             # skip_empty_area=False keeps rows[i] == spreadsheet row i + 1
             rows = sheet.to_python(skip_empty_area=False)  # hidden sheets too: their rows are reconciled
@@ -189,11 +205,18 @@ def read_workbook(path: Path, rel: str, ods: bool = False) -> tuple[list[RawShee
 def _large_sheet(path: Path, rel: str, name: str, mtime: float, date1904: bool, scan: SheetScan,
                  workbook) -> RawSheet:
     """A sheet too large to turn whole into Python values: its first rows now, its columns once its layout
-    is known (reports.xlsx)."""
+    is known (reports.xlsx), with its formula cells and merged ranges from the same pass over its XML."""
     with zipfile.ZipFile(path) as archive:
         root = _safe_xml(archive.read("xl/workbook.xml"), "workbook")
         part = _sheet_parts(archive, root)[name]
         head = xlsx.head_rows(archive, part, HEADER_SEARCH_ROWS)
+    reader = xlsx.column_reader(path, name, part, date1904)
+
+    def read_columns(header_index: int, indexes: list[int]) -> tuple[dict, list, frozenset]:
+        columns, tail = reader(header_index, indexes)
+        with zipfile.ZipFile(path) as archive:
+            scanned = _scan(archive, part, tail.has_formula, tail.after_data) if tail else _scan_sheet(archive, part)
+        return columns, list(scanned.merged), scanned.formula_gaps
 
     def whole() -> list[list]:
         reopened = python_calamine.CalamineWorkbook.from_path(str(path))
@@ -203,8 +226,8 @@ def _large_sheet(path: Path, rel: str, name: str, mtime: float, date1904: bool, 
             reopened.close()
 
     width = max(scan.declared[1], max((len(r) for r in head), default=0))
-    return RawSheet(rel, name, head, mtime, date1904, False, list(scan.merged), scan.formula_gaps, width=width,
-                    read_columns=xlsx.column_reader(path, name, part, date1904), read_whole=whole)
+    return RawSheet(rel, name, head, mtime, date1904, False, [], frozenset(), width=width,
+                    read_columns=read_columns, read_whole=whole)
 
 
 def add_cell_precisions(table: SheetTable, path: Path, fields: list[str]) -> None:

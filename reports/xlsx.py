@@ -22,6 +22,7 @@ import io
 import logging
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from xml.parsers import expat
 
@@ -154,26 +155,39 @@ def shared_strings(archive: zipfile.ZipFile, last: int) -> list[str]:
     return strings
 
 
+@dataclass
+class SheetTail:
+    """What a read in blocks saw of the rest of the sheet's XML, so that it need not be inflated again."""
+
+    has_formula: bool = False
+    after_data: bytes = b""  # what follows the rows (merged ranges)
+
+
 def column_reader(path: Path, sheet_name: str, part: str, date1904: bool):
-    """A function (header index, column indexes) -> {index: [pyarrow arrays, one per block of rows]} holding the
-    data rows below the header, read by fastexcel (calamine to Arrow). Within a block, a column of one type
-    comes typed (timestamps, floats, text) and a column of mixed types comes as text (fastexcel coerces it).
+    """A function (header index, column indexes) -> ({index: [pyarrow arrays, one per block of rows]}, SheetTail
+    or None when the sheet was read whole) holding the data rows below the header, read by fastexcel (calamine
+    to Arrow). Within a block, a column of one type comes typed (timestamps, floats, text) and a column of mixed
+    types comes as text (fastexcel coerces it).
 
     calamine holds every cell of what it parses (all ~60 columns of a national export: about 2 GB for 320,000
     rows), so the sheet is handed to it in blocks of rows (``ROW_BLOCK_XML_BYTES`` of XML each), and only the
     wanted columns of each block are kept, as Arrow arrays. A sheet whose rows cannot be cut safely (a row
     without its number, rows out of order, a prefixed namespace) is read whole, as before."""
-    def read(header_index: int, indexes: list[int]) -> dict[int, list]:
+    def read(header_index: int, indexes: list[int]) -> tuple[dict[int, list], SheetTail | None]:
+        tail = SheetTail()
         try:
-            return _read_in_row_blocks(path, part, date1904, header_index, indexes)
+            return _read_in_row_blocks(path, part, date1904, header_index, indexes, tail), tail
         except _NotCuttable:
-            return _read_whole(path, sheet_name, header_index, indexes)
+            return _read_whole(path, sheet_name, header_index, indexes), None
 
     return read
 
 
 ROW_BLOCK_XML_BYTES = 64 << 20  # ~20,000 rows of a 60-column export; calamine then holds ~130 MB at a time
 BLOCK_PARSERS = 2  # blocks parsed at the same time: two cores; each holds a block's cells while it parses
+# Every block's workbook carries the whole shared-strings table, which calamine parses again for each block:
+# blocks are at least this many times its size, so that costs at most a quarter more than one whole read.
+SHARED_STRINGS_PER_BLOCK = 4
 _READ_BYTES = 16 << 20
 _ROW_START = re.compile(rb"<row\b")
 _ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
@@ -214,7 +228,8 @@ class _NotCuttable(Exception):
     """The sheet's rows cannot be handed over in blocks; it is read whole."""
 
 
-def _read_in_row_blocks(path: Path, part: str, date1904: bool, header_index: int, indexes: list[int]) -> dict:
+def _read_in_row_blocks(path: Path, part: str, date1904: bool, header_index: int, indexes: list[int],
+                        tail: SheetTail) -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
     columns: dict[int, list] = {i: [] for i in indexes}
@@ -229,7 +244,9 @@ def _read_in_row_blocks(path: Path, part: str, date1904: bool, header_index: int
         names = set(archive.namelist())
         common = {name: archive.read(f"xl/{name}") for name in ("styles.xml", "sharedStrings.xml")
                   if f"xl/{name}" in names}
-        for book, count in _blocks(archive, part, header_index + 1, indexes, common, date1904):
+        block_bytes = max(ROW_BLOCK_XML_BYTES, SHARED_STRINGS_PER_BLOCK * len(common.get("sharedStrings.xml", b"")))
+        blocks = _blocks(archive, part, header_index + 1, indexes, common, date1904, block_bytes, tail)
+        for book, count in blocks:
             in_flight.append(parsers.submit(_read_block, book, count, indexes))
             while len(in_flight) > BLOCK_PARSERS:  # memory: at most this many blocks parsed at a time
                 collect(in_flight.popleft())
@@ -238,9 +255,10 @@ def _read_in_row_blocks(path: Path, part: str, date1904: bool, header_index: int
     return columns
 
 
-def _blocks(archive: zipfile.ZipFile, part: str, done: int, indexes: list[int], common: dict, date1904: bool):
+def _blocks(archive: zipfile.ZipFile, part: str, done: int, indexes: list[int], common: dict, date1904: bool,
+            block_bytes: int, tail: SheetTail):
     """The sheet's rows numbered above ``done`` (rows 1..done are the header and what is above it), as
-    (a one-sheet workbook, how many rows it covers) for blocks of about ROW_BLOCK_XML_BYTES of XML; the last
+    (a one-sheet workbook, how many rows it covers) for blocks of about ``block_bytes`` of XML; the last
     block covers every row to its last cell (None).
 
     Each workbook holds its block's rows under a made-up header row numbered ``done``, one named cell per
@@ -248,7 +266,8 @@ def _blocks(archive: zipfile.ZipFile, part: str, done: int, indexes: list[int], 
     then start at that header, so a block gives exactly the rows after the previous block, blank rows
     included, wherever its first cell is. A block ends just before a row carrying its number (r="…"), and
     covers the blank rows up to that one. Rows inside a block may omit their numbers (calamine counts them,
-    as in a whole read); rows out of order (which the format does not allow) are refused."""
+    as in a whole read); rows out of order (which the format does not allow) are refused. ``tail`` is told
+    whether any cell holds a formula, and given what follows the rows."""
     with archive.open(part) as handle:
         head, data = b"", b""
         while (start := re.search(rb"<sheetData\b[^>]*>", head)) is None:
@@ -260,14 +279,17 @@ def _blocks(archive: zipfile.ZipFile, part: str, done: int, indexes: list[int], 
         if root is None:
             raise _NotCuttable("no <worksheet> start tag without a namespace prefix")
         if start[0].endswith(b"/>"):
+            tail.has_formula, tail.after_data = False, head[start.end():] + handle.read()
             return
         carry, block, started = head[start.end():], None, False
         while True:
             more = handle.read(_READ_BYTES)
             data = carry + more if carry else more
-            end = data.find(b"</sheetData>")
+            last_row = data.rfind(b"<row ")  # (not "<rowBreaks", which may follow the rows)
+            end = data.find(b"</sheetData>", max(last_row, 0))
             last = not more or end >= 0
-            rows_end = (len(data) if end < 0 else end) if last else data.rfind(b"<row")
+            rows_end = (len(data) if end < 0 else end) if last else last_row
+            tail.has_formula = tail.has_formula or data.find(b"<f", 0, rows_end) >= 0
             if rows_end <= 0 and not last:  # no whole row yet (a row longer than a read)
                 carry = data
                 continue
@@ -280,12 +302,13 @@ def _blocks(archive: zipfile.ZipFile, part: str, done: int, indexes: list[int], 
                     block = _BlockBook(root[0], _header_row(done, indexes), common, date1904)
                 block.write(memoryview(data)[rows_start:rows_end])
             if last:
+                tail.after_data = data[end:] + handle.read() if end >= 0 else b""
                 if block is not None:
                     yield block.close(), None
                 return
             carry = data[rows_end:]
             following = _ROW_NUMBER.match(carry)
-            if block is not None and block.size >= ROW_BLOCK_XML_BYTES and (following or b">" in carry):
+            if block is not None and block.size >= block_bytes and (following or b">" in carry):
                 if following is None:  # (a start tag cut by the read is completed by the next one)
                     raise _NotCuttable("a row without its number")
                 if int(following[1]) <= done:

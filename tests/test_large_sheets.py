@@ -30,6 +30,7 @@ def _both(folder, monkeypatch, block_bytes=None, cuttable=True):
     if block_bytes:
         monkeypatch.setattr(xlsx, "ROW_BLOCK_XML_BYTES", block_bytes)
         monkeypatch.setattr(xlsx, "_READ_BYTES", block_bytes // 3)
+        monkeypatch.setattr(xlsx, "SHARED_STRINGS_PER_BLOCK", 0)
     read_whole = []
     real_whole = xlsx._read_whole
     monkeypatch.setattr(xlsx, "_read_whole", lambda *a: read_whole.append(a) or real_whole(*a))
