@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .blank import is_blank
+from .blank import BLANK_TOKENS, is_blank
 from .correction_rows import check_corrections
 from .detainer_ids import assign_ids
 from .errors import DataNote, Problem
@@ -66,6 +66,11 @@ def _parse_distinct(column, raw: list, table: SheetTable, rules: ReadRules) -> d
     values = set(raw)
     if column.type == "date":  # a date cell is its day (what parse_date gives), with no test of text or number
         parsed = {value: ("ok", value.date(), None) for value in values if isinstance(value, dt.datetime)}
+        values = values.difference(parsed)
+    elif column.type == "text":  # a text is itself, stripped (parse_text), or blank: an export's IDs and names
+        texts = [value for value in values if type(value) is str]
+        parsed = {value: ("missing", None, None) if stripped.lower() in BLANK_TOKENS else ("ok", stripped, None)
+                  for value, stripped in zip(texts, (value.strip() for value in texts))}
         values = values.difference(parsed)
     for value in values:
         if is_blank(value):
