@@ -38,6 +38,9 @@ PROJECT = BENCH.parent
 GENERATE = PROJECT / "generate.py"
 RUNS_ROOT = BENCH / ".data" / "runs"
 DOCUMENT = PROJECT / "docs" / "performance.md"
+# What follows this line in the document is written by hand (the history of the figures, how far the design
+# scales) and is kept when a run rewrites what is above it.
+KEPT_PART = "<!-- Written by hand below this line: bench/run.py keeps it. -->"
 GROUPS = ("reads", "cold", "backfill", "overlap", "pdfmap", "scaling")
 PACKAGES = ("pandas", "numpy", "python-calamine", "openpyxl", "XlsxWriter", "weasyprint", "Jinja2", "matplotlib",
             "pypdf", "fastexcel", "pyarrow")
@@ -602,6 +605,12 @@ def document(h: Harness, info: dict, started: dt.datetime, finished: dt.datetime
     return "\n".join(lines)
 
 
+def with_kept_part(generated: str, old: str) -> str:
+    """The new measurements, then the hand-written part of the old document (from its marker on)."""
+    kept = old[old.index(KEPT_PART):] if KEPT_PART in old else KEPT_PART + "\n"
+    return generated.rstrip("\n") + "\n\n" + kept
+
+
 # --------------------------------------------------------------------------- main
 
 def _terminate(signum, frame):
@@ -658,7 +667,8 @@ def main(argv=None) -> int:
     text = document(h, info, started, finished)
     print(text)
     if not (args.no_write or args.only):
-        DOCUMENT.write_text(text, encoding="utf-8")
+        DOCUMENT.write_text(with_kept_part(text, DOCUMENT.read_text(encoding="utf-8") if DOCUMENT.exists() else ""),
+                            encoding="utf-8")
         h.say(f"wrote {DOCUMENT.relative_to(PROJECT)}")
     return 0
 

@@ -5,6 +5,7 @@ Small (2,000 detainers) and untimed: speed is measured by bench/run.py, never by
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +75,14 @@ def test_the_earlier_export_holds_the_same_detainers(built):
     lift = national.COLUMN_ORDER.index("Detainer Lift Reason")
     differ = sum(a[lift] != b[lift] for a, b in zip(earlier[7:], main[7:7 + n]))
     assert differ >= manifest["earlier_export"]["outcomes_recorded_differently"] > 0
+
+
+def test_a_benchmark_run_keeps_the_hand_written_part_of_the_document(monkeypatch):
+    monkeypatch.syspath_prepend(str(Path(national.__file__).parent))  # run.py imports its sibling as a script
+    from bench import run
+
+    old = "# old figures\n\n| a | 1 |\n\n" + run.KEPT_PART + "\n\n## How far this design scales\n\nBy hand.\n"
+    new = run.with_kept_part("# new figures\n\n| a | 2 |\n", old)
+    assert new.startswith("# new figures\n\n| a | 2 |\n\n" + run.KEPT_PART)
+    assert new.endswith("## How far this design scales\n\nBy hand.\n") and "old figures" not in new
+    assert run.with_kept_part("# first\n", "").endswith(run.KEPT_PART + "\n")
