@@ -60,6 +60,8 @@ class Dataset:
     correction_log: pd.DataFrame = field(default_factory=lambda: _empty(STAFF_CORRECTION_LOG_COLUMNS))
     # each distinct Outcome, Criminality and Citizenship text read, its rows and what it was counted as (staff)
     value_mapping: pd.DataFrame = field(default_factory=lambda: _empty(validate.VALUE_MAPPING_COLUMNS))
+    # kind -> (the frame, its used rows): each week's figures ask for them several times
+    _used_rows: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Problem]:
@@ -81,7 +83,10 @@ class Dataset:
 
     def used(self, kind: str) -> pd.DataFrame:
         frame = self.correction_rows if kind == "corrections" else getattr(self, kind)
-        return frame[frame["row_status"] == "used"]
+        known = self._used_rows.get(kind)
+        if known is None or known[0] is not frame:  # (a frame replaced since is selected again)
+            known = self._used_rows[kind] = (frame, frame[frame["row_status"] == "used"])
+        return known[1].copy(deep=False)  # copy-on-write: a caller's change never reaches the next caller
 
 
 def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Settings | None = None,

@@ -70,7 +70,8 @@ def _tables(report: Report) -> dict[str, pd.DataFrame]:
 def edition_figures(report_json_data: dict) -> bytes:
     """report.json without what changes with every edition: every figure and text of the week."""
     kept = {k: v for k, v in report_json_data.items() if k not in EDITION_KEYS}
-    return json.dumps(kept, indent=2, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    # compared, never shown: compact, which json encodes in C (with an indent it encodes in Python)
+    return json.dumps(kept, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def public_content(report: Report) -> dict[str, bytes]:

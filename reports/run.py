@@ -36,7 +36,8 @@ from .resources import code_fingerprint
 from .revision_reasons import mark_revision
 from .sample import CREATED as SAMPLE_CREATED
 from .settings import Settings, load_settings
-from .tables import Report, build_report, week_has_data
+from .tables import Report, week_has_data
+from .weekly import weekly_reports
 
 RENDER_WORKERS = min(2, os.cpu_count() or 1)  # editions of a multi-week run render one per core
 STATE_FILE = "last-run.json"  # in the staff folder: what the last successful run was made from
@@ -266,15 +267,17 @@ def _read_and_publish(options: RunOptions, settings: Settings, progress, tree: T
         retire_sample_editions(outputs)
     counties = load_counties()
     editions, unchanged = [], []
-    weeks = choose_weeks(dataset, options, settings.week_start_index, archived_weeks(outputs))
-    for number, week in enumerate(weeks, start=1):
+    published_weeks = archived_weeks(outputs)
+    weeks = choose_weeks(dataset, options, settings.week_start_index, published_weeks)
+    reports = weekly_reports(dataset, weeks, settings, counties, sample=sample, published=options.now.date(),
+                             with_content=set(published_weeks), workers=RENDER_WORKERS)
+    for number, (week, (report, current)) in enumerate(zip(weeks, reports), start=1):
         progress(f"Week {week.name} ({number}/{len(weeks)})")
-        report = build_report(dataset, week, settings, counties, sample=sample, published=options.now.date())
         earlier = published_revisions(outputs, week.name)
         _check_clock(options.now, week, earlier)
         if earlier:
             previous = archived_content(earlier[-1])
-            current = public_content(report)
+            current = current if current is not None else public_content(report)
             if current == previous:
                 unchanged.append(week.name)
                 continue

@@ -82,8 +82,24 @@ def _map_text_cells(frame: pd.DataFrame, function) -> pd.DataFrame:
         if _is_text_column(series):
             if isinstance(series.dtype, pd.CategoricalDtype):
                 series = series.astype(object)
-            out.isetitem(position, series.map(function))
+            out.isetitem(position, series.map(_once_per_value(function)))
     return out
+
+
+def _once_per_value(function):
+    """``function``, computed once per distinct value (a column repeats its states, counties, facilities)."""
+    done: dict = {}
+
+    def mapped(value):
+        try:
+            return done[value]
+        except KeyError:
+            result = done[value] = function(value)
+            return result
+        except TypeError:  # unhashable
+            return function(value)
+
+    return mapped
 
 
 def clean_frame(frame: pd.DataFrame) -> pd.DataFrame:

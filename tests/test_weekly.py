@@ -1,0 +1,33 @@
+"""Many weeks' figures on worker processes are the figures the run builds one week at a time."""
+from __future__ import annotations
+
+import pytest
+
+from reports import weekly
+from reports.jsondoc import report_json
+from reports.load import load_inputs
+from reports.period import weeks_with_data
+from reports.publish import public_content
+from reports.reference import load_counties
+from reports.sample import CREATED, SAMPLE_DIR
+from reports.settings import DEFAULTS
+from reports.run import data_days
+
+
+@pytest.mark.slow  # spawns two processes
+def test_weeks_built_on_workers_are_the_weeks_built_in_the_run(monkeypatch):
+    today = CREATED.date()
+    dataset = load_inputs(SAMPLE_DIR, today=today)
+    weeks = sorted(weeks_with_data(data_days(dataset), DEFAULTS.week_start_index))
+    assert len(weeks) >= 3
+    published = {weeks[0].name, weeks[-1].name}
+    job = dict(settings=DEFAULTS, counties=load_counties(), sample=True, published=today, with_content=published)
+    one_by_one = list(weekly.weekly_reports(dataset, weeks, workers=1, **job))
+    monkeypatch.setattr(weekly, "MIN_WEEKS_FOR_WORKERS", 2)
+    on_workers = list(weekly.weekly_reports(dataset, weeks, workers=2, **job))
+    assert [r.week.name for r, _ in on_workers] == [w.name for w in weeks]
+    for (serial, serial_content), (pooled, pooled_content) in zip(one_by_one, on_workers):
+        assert report_json(pooled) == report_json(serial)
+        assert public_content(pooled) == public_content(serial)
+        assert pooled_content == serial_content
+        assert (pooled_content is None) == (pooled.week.name not in published)
