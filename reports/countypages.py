@@ -25,6 +25,9 @@ def county_series(weeks: list[dict]) -> dict[str, dict]:
     ``weeks`` = [{name, path, revision, json}] (any order)."""
     counties: dict[str, dict] = {}
     ordered = sorted(weeks, key=lambda w: w["name"])
+    # each week's rows by county, looked up once per county and week (a national archive: ~2,000 counties,
+    # ~100 weeks, ~1,000 rows a week)
+    by_fips = [_by_fips(week["json"]) for week in ordered]
     for week in ordered:
         data = week["json"]
         for row in data.get("jurisdictions", []):
@@ -33,29 +36,45 @@ def county_series(weeks: list[dict]) -> dict[str, dict]:
         for row in data.get("subsequent_charges_by_jurisdiction", []):
             if row.get("fips"):
                 counties.setdefault(row["fips"], {"fips": row["fips"], "name": row["name"], "state": row["state"]})
+    policy_counties = [{p.get("county_fips") for p in week["json"].get("policies", [])} for week in ordered]
+    responses_by_fips: dict[str, list] = {}
+    for week in reversed(ordered):
+        for r in week["json"].get("responses", []):
+            responses_by_fips.setdefault(r.get("county_fips"), []).append(r)
+    latest = ordered[-1]["json"] if ordered else {}
     for fips, county in counties.items():
-        county["rows"] = [_week_row(fips, week) for week in ordered]
-        latest = ordered[-1]["json"]
-        county["population"] = next((r.get("population") for w in reversed(ordered)
-                                     for r in w["json"].get("jurisdictions", []) if r.get("fips") == fips), None)
+        county["rows"] = [_week_row(fips, week, rows, policies)
+                          for week, rows, policies in zip(ordered, by_fips, policy_counties)]
+        county["population"] = next((rows[0][fips].get("population") for rows in reversed(by_fips)
+                                     if fips in rows[0]), None)
         county["policies"] = [p for p in latest.get("policies", []) if p.get("county_fips") == fips]
         label = f"{county['name']}, {county['state']}"
         county["corrections"] = [c for c in latest.get("corrections", []) if c.get("jurisdiction") == label]
         seen, responses = set(), []
-        for week in reversed(ordered):
-            for r in week["json"].get("responses", []):
-                key = (r.get("date"), r.get("note"))
-                if r.get("county_fips") == fips and key not in seen:
-                    seen.add(key)
-                    responses.append(r)
+        for r in responses_by_fips.get(fips, []):
+            key = (r.get("date"), r.get("note"))
+            if key not in seen:
+                seen.add(key)
+                responses.append(r)
         county["responses"] = sorted(responses, key=lambda r: r.get("date") or "", reverse=True)
     return counties
 
 
-def _week_row(fips: str, week: dict) -> dict:
+def _by_fips(data: dict) -> tuple[dict, dict]:
+    """A week's jurisdiction rows and charge rows by FIPS, the first row of each county (as a scan finds it)."""
+    tables = []
+    for key in ("jurisdictions", "subsequent_charges_by_jurisdiction"):
+        rows: dict = {}
+        for row in data.get(key, []):
+            if row.get("fips"):
+                rows.setdefault(row["fips"], row)
+        tables.append(rows)
+    return tables[0], tables[1]
+
+
+def _week_row(fips: str, week: dict, rows: tuple[dict, dict], policy_counties: set) -> dict:
     data = week["json"]
-    row = next((r for r in data.get("jurisdictions", []) if r.get("fips") == fips), None)
-    charges = next((r for r in data.get("subsequent_charges_by_jurisdiction", []) if r.get("fips") == fips), None)
+    row, charges = rows[0].get(fips), rows[1].get(fips)
     outcomes = (row or {}).get("issued_outcomes") or {}
     charges_data = data.get("totals", {}).get("charges_data", True)
     return {
@@ -65,8 +84,7 @@ def _week_row(fips: str, week: dict) -> dict:
         "pending": _count(outcomes.get("pending", 0)), "other": _count(outcomes.get("other", 0)),
         "declines_recorded": _count(row["declined"]) if row else 0,
         "charges": (_count(charges["charges_week"]) if charges else 0) if charges_data else None,
-        "policy_on_file": bool(row.get("policy_on_file")) if row else
-        any(p.get("county_fips") == fips for p in data.get("policies", [])),
+        "policy_on_file": bool(row.get("policy_on_file")) if row else fips in policy_counties,
     }
 
 

@@ -31,6 +31,7 @@ import base64
 import datetime as dt
 import functools
 import logging
+import numbers
 import re
 from pathlib import Path
 
@@ -117,6 +118,13 @@ def fmt_isolong(value) -> str:
     return "–" if is_null(value) or not value else fmt_longdate(dt.date.fromisoformat(str(value)[:10]))
 
 
+def fmt_count_cell(value) -> str:
+    """A count in a table cell: "–" where not reported (None), thousands separated, a withheld "[c]" as it is."""
+    if value is None:
+        return "–"
+    return f"{value:,}" if isinstance(value, numbers.Number) else str(value)
+
+
 def fmt_criminality(value: str) -> str:
     return {"none": "no criminal record", "unknown": "unknown"}.get(value, value)
 
@@ -132,7 +140,8 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(num=fmt_num, dec=fmt_dec, pct=fmt_pct, isodate=fmt_isodate, longdate=fmt_longdate,
                        criminality=fmt_criminality, title_unknown=fmt_title_unknown, plural=noun,
-                       partial_date=fmt_partial_date, signed=fmt_signed, isolong=fmt_isolong)
+                       partial_date=fmt_partial_date, signed=fmt_signed, isolong=fmt_isolong,
+                       count_cell=fmt_count_cell)
     env.globals["not_determined"] = NOT_DETERMINED
     return env
 
