@@ -27,15 +27,12 @@ def county_series(weeks: list[dict]) -> dict[str, dict]:
     ordered = sorted(weeks, key=lambda w: w["name"])
     # each week's rows by county, looked up once per county and week (a national archive: ~2,000 counties,
     # ~100 weeks, ~1,000 rows a week)
-    by_fips = [_by_fips(week["json"]) for week in ordered]
-    for week in ordered:
-        data = week["json"]
-        for row in data.get("jurisdictions", []):
-            if row.get("fips"):
-                counties.setdefault(row["fips"], {"fips": row["fips"], "name": row["name"], "state": row["state"]})
-        for row in data.get("subsequent_charges_by_jurisdiction", []):
-            if row.get("fips"):
-                counties.setdefault(row["fips"], {"fips": row["fips"], "name": row["name"], "state": row["state"]})
+    by_fips = [(_first_by_fips(week["json"].get("jurisdictions", [])),
+                _first_by_fips(week["json"].get("subsequent_charges_by_jurisdiction", []))) for week in ordered]
+    for rows in by_fips:
+        for table in rows:
+            for fips, row in table.items():
+                counties.setdefault(fips, {"fips": fips, "name": row["name"], "state": row["state"]})
     policy_counties = [{p.get("county_fips") for p in week["json"].get("policies", [])} for week in ordered]
     responses_by_fips: dict[str, list] = {}
     for week in reversed(ordered):
@@ -60,16 +57,13 @@ def county_series(weeks: list[dict]) -> dict[str, dict]:
     return counties
 
 
-def _by_fips(data: dict) -> tuple[dict, dict]:
-    """A week's jurisdiction rows and charge rows by FIPS, the first row of each county (as a scan finds it)."""
-    tables = []
-    for key in ("jurisdictions", "subsequent_charges_by_jurisdiction"):
-        rows: dict = {}
-        for row in data.get(key, []):
-            if row.get("fips"):
-                rows.setdefault(row["fips"], row)
-        tables.append(rows)
-    return tables[0], tables[1]
+def _first_by_fips(rows: list[dict]) -> dict[str, dict]:
+    """The first row of each county (as a scan finds it), by FIPS."""
+    first: dict = {}
+    for row in rows:
+        if row.get("fips"):
+            first.setdefault(row["fips"], row)
+    return first
 
 
 def _week_row(fips: str, week: dict, rows: tuple[dict, dict], policy_counties: set) -> dict:

@@ -266,19 +266,17 @@ def _arrow_cells(array) -> _Cells:
 
     n = len(array)
     is_text = pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+    values = np.empty(n, dtype=object)
     if is_text:
         nonblank = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(array), ""), False).to_numpy(zero_copy_only=False)
         total = pc.fill_null(pc.match_substring_regex(array, TOTAL_ROW.pattern, ignore_case=True),
                              False).to_numpy(zero_copy_only=False)
+        values[:] = pc.fill_null(array, "").to_numpy(zero_copy_only=False)
     else:
         nonblank = pc.is_valid(array).to_numpy(zero_copy_only=False)
         total = np.zeros(n, dtype=bool)
-    values = np.empty(n, dtype=object)
-    if is_text:
-        values[:] = pc.fill_null(array, "").to_numpy(zero_copy_only=False)
-    else:
         values[:] = array.to_pylist()
-        values[pc.is_null(array).to_numpy(zero_copy_only=False)] = ""
+        values[~nonblank] = ""
     return _Cells(values, nonblank, nonblank & is_text, total & nonblank, str(array.type))
 
 

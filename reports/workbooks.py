@@ -106,6 +106,10 @@ def _sheet_parts(archive: zipfile.ZipFile, workbook_root) -> dict[str, str]:
     return parts
 
 
+def _sheet_part(archive: zipfile.ZipFile, name: str) -> str:
+    return _sheet_parts(archive, _safe_xml(archive.read("xl/workbook.xml"), "workbook"))[name]
+
+
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _SAVED_VALUE = re.compile(rb"<v>[^<]")  # openpyxl writes an empty <v /> for a formula it cannot calculate
@@ -186,8 +190,7 @@ def read_workbook(path: Path, rel: str, ods: bool = False) -> tuple[list[RawShee
                 continue
             if scan.deferred:  # a hidden sheet is read whole, however large
                 with zipfile.ZipFile(path) as archive:
-                    scan = _scan_sheet(archive, _sheet_parts(archive, _safe_xml(
-                        archive.read("xl/workbook.xml"), "workbook"))[meta.name])
+                    scan = _scan_sheet(archive, _sheet_part(archive, meta.name))
             sheet = workbook.get_sheet_by_name(meta.name)
             # skip_empty_area=False keeps rows[i] == spreadsheet row i + 1
             rows = sheet.to_python(skip_empty_area=False)  # hidden sheets too: their rows are reconciled
@@ -207,8 +210,7 @@ def _large_sheet(path: Path, rel: str, name: str, mtime: float, date1904: bool, 
     """A sheet too large to turn whole into Python values: its first rows now, its columns once its layout
     is known (reports.xlsx), with its formula cells and merged ranges from the same pass over its XML."""
     with zipfile.ZipFile(path) as archive:
-        root = _safe_xml(archive.read("xl/workbook.xml"), "workbook")
-        part = _sheet_parts(archive, root)[name]
+        part = _sheet_part(archive, name)
         head = xlsx.head_rows(archive, part, HEADER_SEARCH_ROWS)
     reader = xlsx.column_reader(path, name, part, date1904)
 

@@ -269,7 +269,7 @@ def _blocks(archive: zipfile.ZipFile, part: str, done: int, indexes: list[int], 
     as in a whole read); rows out of order (which the format does not allow) are refused. ``tail`` is told
     whether any cell holds a formula, and given what follows the rows."""
     with archive.open(part) as handle:
-        head, data = b"", b""
+        head = b""
         while (start := re.search(rb"<sheetData\b[^>]*>", head)) is None:
             more = handle.read(_READ_BYTES)
             if not more:
@@ -383,27 +383,20 @@ def _read_block(book: bytes, count: int | None, indexes: list[int]) -> dict:
     return out
 
 
-def _by_index(sheet, indexes: list[int]) -> dict:
-    """{index: array} from a fastexcel sheet; fastexcel numbers columns from the first one holding a cell, so
-    they are matched by their absolute index; a column without a cell, and rows missing at the end (blank),
-    are nulls."""
-    import pyarrow as pa
-
-    batch = sheet.to_arrow()
-    position = {column.absolute_index: n for n, column in enumerate(sheet.selected_columns)}
-    return {index: batch.column(position[index]) if index in position else pa.nulls(batch.num_rows)
-            for index in indexes}
-
-
 def _read_whole(path: Path, sheet_name: str, header_index: int, indexes: list[int]) -> dict:
     import fastexcel
+    import pyarrow as pa
 
     wanted = set(indexes)
     # every row decides a column's type: sampled, a text among dates further down would come back empty
     sheet = fastexcel.read_excel(str(path)).load_sheet(
         sheet_name, header_row=None, skip_rows=header_index + 1, schema_sample_rows=None, dtype_coercion="coerce",
         use_columns=lambda column: column.absolute_index in wanted)
-    return {index: [array] for index, array in _by_index(sheet, indexes).items()}
+    batch = sheet.to_arrow()
+    # fastexcel numbers columns from the first one holding a cell: they are matched by their absolute index
+    position = {column.absolute_index: n for n, column in enumerate(sheet.selected_columns)}
+    return {index: [batch.column(position[index]) if index in position else pa.nulls(batch.num_rows)]
+            for index in indexes}
 
 
 def is_serial_number_text(value) -> bool:

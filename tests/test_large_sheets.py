@@ -46,6 +46,24 @@ def _assert_same(a, b):
     pd.testing.assert_frame_equal(a.reconciliation, b.reconciliation)
 
 
+
+def _staff_workbook(path, rows) -> None:
+    """A staff detainer sheet (the simple layout) holding ``rows`` under its header."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Detainer ID", "Facility", "State", "County FIPS", "Date Issued", "Outcome"])
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+
+
+def _record_blocks(monkeypatch) -> list:
+    """The row count asked of each block read (None: to the last cell)."""
+    counts = []
+    real_block = xlsx._read_block
+    monkeypatch.setattr(xlsx, "_read_block", lambda *a: counts.append(a[1]) or real_block(*a))
+    return counts
+
 @pytest.mark.parametrize("block_bytes", [None, 700])
 @pytest.mark.parametrize("case", WORKBOOK_CASES)
 def test_every_workbook_fixture_reads_the_same_by_column(case, block_bytes, tmp_path, monkeypatch):
@@ -81,9 +99,7 @@ def test_a_large_export_is_read_by_column_with_the_same_result(block_bytes, tmp_
     calls = []
     real = xlsx.column_reader
     monkeypatch.setattr(xlsx, "column_reader", lambda *a: calls.append(a) or real(*a))
-    blocks = []
-    real_block = xlsx._read_block
-    monkeypatch.setattr(xlsx, "_read_block", lambda *a: blocks.append(a[1]) or real_block(*a))
+    blocks = _record_blocks(monkeypatch)
     whole, by_column = _both(folder, monkeypatch, block_bytes)
     assert calls, "the large path was not taken"
     if block_bytes:  # blocks of rows covering every row below the header, up to the last note
@@ -99,13 +115,10 @@ def test_a_large_export_is_read_by_column_with_the_same_result(block_bytes, tmp_
 def test_a_date_column_mixing_date_numbers_and_text_falls_back_to_a_whole_read(block_bytes, tmp_path, monkeypatch):
     folder = tmp_path / "inputs"
     folder.mkdir()
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["Detainer ID", "Facility", "State", "County FIPS", "Date Issued", "Outcome"])
-    for n in range(SYNTHETIC_ROWS):
-        day = 42763 + n % 5 if n % 2 else dt.datetime(2017, 1, 28) + dt.timedelta(days=n % 5)
-        ws.append([f"D{n}", "Travis County Jail", "TX", "48453", day if n != 7 else "n/a", "pending"])
-    wb.save(folder / "mixed.xlsx")
+    days = (42763 + n % 5 if n % 2 else dt.datetime(2017, 1, 28) + dt.timedelta(days=n % 5)
+            for n in range(SYNTHETIC_ROWS))
+    _staff_workbook(folder / "mixed.xlsx", ([f"D{n}", "Travis County Jail", "TX", "48453", day if n != 7 else "n/a",
+                                            "pending"] for n, day in enumerate(days)))
     whole, by_column = _both(folder, monkeypatch, block_bytes)
     _assert_same(whole, by_column)
     assert len(by_column.used("detainers")) == SYNTHETIC_ROWS - 1  # the date numbers are dates; only "n/a" is missing
@@ -117,22 +130,16 @@ def test_a_column_typed_differently_in_different_blocks_reads_as_a_whole_read_do
     the cells' own, as a cell-by-cell read gives them."""
     folder = tmp_path / "inputs"
     folder.mkdir()
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["Detainer ID", "Facility", "State", "County FIPS", "Date Issued", "Outcome"])
+    rows = []
     for n in range(SYNTHETIC_ROWS):
         day = dt.datetime(2017, 1, 28) + dt.timedelta(days=n % 5)
         if n > 1_200:
             day = "unknown" if n % 3 == 0 else "2017-02-01"
         county = "" if 600 < n < 800 else 48453 if n > 1_000 else "48453"
-        ws.append([f"D{n}", "Travis County Jail", "TX", county, day, "pending"])
-    ws.append([])
-    ws.append([])
-    ws.append(["D-last", "Travis County Jail", "TX", "48453", dt.datetime(2017, 2, 2), "pending"])
-    wb.save(folder / "typed-by-block.xlsx")
-    blocks = []
-    real_block = xlsx._read_block
-    monkeypatch.setattr(xlsx, "_read_block", lambda *a: blocks.append(a[1]) or real_block(*a))
+        rows.append([f"D{n}", "Travis County Jail", "TX", county, day, "pending"])
+    rows += [[], [], ["D-last", "Travis County Jail", "TX", "48453", dt.datetime(2017, 2, 2), "pending"]]
+    _staff_workbook(folder / "typed-by-block.xlsx", rows)
+    blocks = _record_blocks(monkeypatch)
     whole, by_column = _both(folder, monkeypatch, block_bytes=4_000)
     assert len(blocks) > 20
     _assert_same(whole, by_column)
@@ -146,12 +153,8 @@ def test_a_sheet_whose_rows_carry_no_numbers_is_read_whole(tmp_path, monkeypatch
 
     folder = tmp_path / "inputs"
     folder.mkdir()
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["Detainer ID", "Facility", "State", "County FIPS", "Date Issued", "Outcome"])
-    for n in range(200):
-        ws.append([f"D{n}", "Travis County Jail", "TX", "48453", dt.datetime(2017, 1, 28), "pending"])
-    wb.save(tmp_path / "numbered.xlsx")
+    _staff_workbook(tmp_path / "numbered.xlsx", ([f"D{n}", "Travis County Jail", "TX", "48453",
+                                                 dt.datetime(2017, 1, 28), "pending"] for n in range(200)))
     with zipfile.ZipFile(tmp_path / "numbered.xlsx") as source, \
             zipfile.ZipFile(folder / "unnumbered.xlsx", "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
