@@ -33,10 +33,17 @@ def weekly_reports(dataset: Dataset, weeks: list[Week], settings: Settings, coun
             yield _week(job, week, week.name in with_content)
         return
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-    # spawn, not fork: a forked copy of a process running pandas' and Arrow's threads can deadlock
-    with multiprocessing.get_context("spawn").Pool(workers, initializer=_start, initargs=(os.getpid(), job)) as pool:
-        yield from pool.imap(_in_worker, [(week, week.name in with_content) for week in weeks])
+    # spawn, not fork: a forked copy of a process running pandas' and Arrow's threads can deadlock. An
+    # executor, not a multiprocessing.Pool: a worker that dies (out of memory, killed) fails the run with
+    # BrokenProcessPool instead of leaving it waiting for a result that never comes.
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
+                               initargs=(os.getpid(), job))
+    try:
+        yield from pool.map(_in_worker, [(week, week.name in with_content) for week in weeks])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # a run stopped half-way does not build the other weeks
 
 
 def _start(parent: int, job: dict) -> None:

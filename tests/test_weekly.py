@@ -1,6 +1,8 @@
 """Many weeks' figures on worker processes are the figures the run builds one week at a time."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from reports import weekly
@@ -31,3 +33,22 @@ def test_weeks_built_on_workers_are_the_weeks_built_in_the_run(monkeypatch):
         assert public_content(pooled) == public_content(serial)
         assert pooled_content == serial_content
         assert (pooled_content is None) == (pooled.week.name not in published)
+
+
+class _DiesWhenUnpickled:
+    """Stands for the counties: a worker process that unpickles it exits at once, as one killed would."""
+
+    def __reduce__(self):
+        return os._exit, (1,)
+
+
+@pytest.mark.slow  # spawns two processes
+def test_a_worker_that_dies_fails_the_run_instead_of_leaving_it_waiting(monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    dataset = load_inputs(SAMPLE_DIR, today=CREATED.date())
+    weeks = sorted(weeks_with_data(data_days(dataset), DEFAULTS.week_start_index))
+    monkeypatch.setattr(weekly, "MIN_WEEKS_FOR_WORKERS", 2)
+    with pytest.raises(BrokenProcessPool):
+        list(weekly.weekly_reports(dataset, weeks, DEFAULTS, _DiesWhenUnpickled(), sample=True,
+                                   published=CREATED.date(), with_content=set(), workers=2))
