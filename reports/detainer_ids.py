@@ -31,22 +31,19 @@ def assign_ids(table: SheetTable, frame: pd.DataFrame, problems: list[Problem]) 
         else:
             parts.append(_keyed(frame[f].tolist(), _text_keys, vectorised=True) if f in frame.columns
                          else np.full(n, "", dtype=object))
-    joined = parts[0].astype(str) if parts else np.full(n, "", dtype=object)
-    for part in parts[1:]:
-        joined = np.char.add(np.char.add(joined, "|"), part.astype(str))
+    columns = [part.tolist() for part in parts]
     incomplete_mask = np.zeros(n, dtype=bool)
     for part in parts:
         incomplete_mask |= part == ""
-    keys = [None if bad else key for key, bad in zip(joined.tolist(), incomplete_mask.tolist())]
+    keys = ["|".join(fields) for fields in zip(*columns)] if columns else [""] * n
+    for i in np.flatnonzero(incomplete_mask).tolist():
+        keys[i] = None
     # rows sharing the identity fields in one file are one detainer, unless a tie-break field differs
-    groups: dict = {}
-    for i, key in enumerate(keys):
-        if key is not None:
-            groups.setdefault(key, []).append(i)
     tiebreak_fields = [f for f in table.layout.identity_tiebreak if f in frame.columns]
-    for key, members in groups.items():
-        if len(members) < 2:
-            continue
+    shared = pd.Series(keys, dtype=object)
+    shared = shared[shared.notna() & shared.duplicated(keep=False)]
+    for key, members in shared.groupby(shared, sort=False).groups.items():
+        members = members.tolist()
         tiebreak = [tuple(_text_key(frame.at[i, f]) for f in tiebreak_fields) for i in members]
         if len(set(tiebreak)) > 1:
             for i, extra in zip(members, tiebreak):

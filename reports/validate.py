@@ -59,49 +59,73 @@ def _parse(column_type: str, value, table: SheetTable, rules: ReadRules):
     return PARSERS[column_type](value)
 
 
-def _parse_distinct(column, raw: list, table: SheetTable, rules: ReadRules) -> dict:
-    """Distinct raw value -> (state, result, code): state is ok | missing | error | warning | column-error;
-    result the parsed value (ok, missing) or the message (error, warning)."""
-    parsed: dict = {}
-    values = set(raw)
-    if column.type == "date":  # a date cell is its day (what parse_date gives), with no test of text or number
-        parsed = {value: ("ok", value.date(), None) for value in values if isinstance(value, dt.datetime)}
-        values = values.difference(parsed)
-    elif column.type == "text":  # a text is itself, stripped (parse_text), or blank: an export's IDs and names
-        texts = [value for value in values if type(value) is str]
-        parsed = {value: ("missing", None, None) if stripped.lower() in BLANK_TOKENS else ("ok", stripped, None)
-                  for value, stripped in zip(texts, (value.strip() for value in texts))}
-        values = values.difference(parsed)
-    for value in values:
-        if is_blank(value):
-            parsed[value] = ("missing", MISSING_DEFAULT.get(column.type), None)
-            continue
-        try:
-            parsed[value] = ("ok", _parse(column.type, value, table, rules), None)
-        except Invalid as exc:
-            parsed[value] = ("error", str(exc), ERROR_CODE[column.type])
-        except Unrecognised as exc:
-            parsed[value] = ("warning", str(exc), WARNING_CODE[column.type])
+@dataclass
+class _Parsed:
+    """What each distinct value of a column gave, in the order of the distinct values."""
+
+    states: list[str]  # ok | missing | error | warning | column-error
+    results: list  # the parsed value (ok, missing) or the message (error, warning)
+    codes: list  # the problem's code (error, warning), else None
+
+    def at(self, k: int) -> tuple:
+        return self.states[k], self.results[k], self.codes[k]
+
+
+COUNTED_STATES = frozenset({"ok", "missing"})
+LONGEST_BLANK_TOKEN = max(len(token) for token in BLANK_TOKENS)
+
+
+def _parse_distinct(column, uniques: list, table: SheetTable, rules: ReadRules) -> _Parsed:
+    """Each distinct value parsed once. A column of date cells (a day, with no test of text or number) or of
+    texts (stripped, or blank: an export's IDs and names) takes one comprehension, not a parse per value."""
+    n = len(uniques)
+    states, codes = ["ok"] * n, [None] * n
+    if column.type == "text" and all(type(value) is str for value in uniques):
+        results = [value.strip() for value in uniques]
+        for k, text in enumerate(results):
+            if len(text) <= LONGEST_BLANK_TOKEN and text.lower() in BLANK_TOKENS:
+                states[k], results[k] = "missing", None
+    else:
+        results = [None] * n
+        date_cells = column.type == "date"
+        for k, value in enumerate(uniques):
+            if date_cells and type(value) is dt.datetime:
+                results[k] = value.date()
+                continue
+            if is_blank(value):
+                states[k], results[k] = "missing", MISSING_DEFAULT.get(column.type)
+                continue
+            try:
+                results[k] = _parse(column.type, value, table, rules)
+            except Invalid as exc:
+                states[k], results[k], codes[k] = "error", str(exc), ERROR_CODE[column.type]
+            except Unrecognised as exc:
+                states[k], results[k], codes[k] = "warning", str(exc), WARNING_CODE[column.type]
     if column.type in DATE_TYPES and rules.today is not None:
-        for value, (state, result, _) in parsed.items():
+        for k, (state, result) in enumerate(zip(states, results)):
             day = result[0] if column.type == "partial_date" and state == "ok" else result
             if state == "ok" and day > rules.today:
-                parsed[value] = ("error", f"the run's date is {rules.today.isoformat()}", "E314")
-    return parsed
+                states[k], results[k], codes[k] = "error", f"the run's date is {rules.today.isoformat()}", "E314"
+    return _Parsed(states, results, codes)
 
 
-def _date_order_problem(column, raw: list, parsed: dict, table: SheetTable, rules: ReadRules) -> Problem | None:
+def _date_order_problem(column, raw: list, uniques: list, parsed: _Parsed, table: SheetTable,
+                        rules: ReadRules) -> Problem | None:
     """One error for a column whose slash dates can only be read in the other day/month order in some rows:
     every slash date of the column is then uncertain, and none is counted (state column-error)."""
     if column.type not in DATE_TYPES:
         return None
-    other, own = slash_date_order(dict.fromkeys(raw), rules.day_first)  # in the order of the rows
+    texts = [value for value in uniques if type(value) is str]  # (date cells are not slash dates)
+    other, own = slash_date_order(texts, rules.day_first)  # the distinct values come in the order of the rows
     if not other:
         return None
-    for value in (*other, *own):
-        parsed[value] = ("column-error", None, None)
-    rows_other = [table.record_rows[i] for i, v in enumerate(raw) if v in set(other)]
-    rows_own = [table.record_rows[i] for i, v in enumerate(raw) if v in set(own)]
+    uncertain = {*other, *own}
+    for k, value in enumerate(uniques):
+        if value in uncertain:
+            parsed.states[k], parsed.results[k], parsed.codes[k] = "column-error", None, None
+    other_values, own_values = set(other), set(own)
+    rows_other = [table.record_rows[i] for i, v in enumerate(raw) if v in other_values]
+    rows_own = [table.record_rows[i] for i, v in enumerate(raw) if v in own_values]
     order, other_order = ("day/month", "month/day") if rules.day_first else ("month/day", "day/month")
     message = (f"{rows_text(rows_other)} can only be {other_order} (e.g. {display(other[0])})")
     if rows_own:
@@ -127,11 +151,11 @@ def _cell_precisions(table: SheetTable, field_name: str, raw: list, values: list
     return out
 
 
-def _mapping_rows(kind: str, column, uniques: list, rows: np.ndarray, parsed: dict) -> list[dict]:
+def _mapping_rows(kind: str, column, uniques: list, rows: np.ndarray, parsed: _Parsed) -> list[dict]:
     """Each distinct text of a vocabulary column, its number of rows and what it was counted as."""
     counts: Counter = Counter()
-    for value, n in zip(uniques, rows.tolist()):
-        state, result, code = parsed[value]
+    for k, (value, n) in enumerate(zip(uniques, rows.tolist())):
+        state, result, code = parsed.at(k)
         text = "(blank)" if is_blank(value) else display(value)
         if state in ("ok", "missing"):
             counted_as = result
@@ -172,20 +196,21 @@ def validate_sheet(table: SheetTable, counties: Counties, rules: ReadRules = DEF
         # each distinct value is parsed once; rows take their value's result through its code
         codes, uniques = pd.factorize(np.asarray(raw, dtype=object), use_na_sentinel=False)
         uniques = list(uniques)
-        parsed_by_value = _parse_distinct(column, uniques, table, rules)
-        order_problem = _date_order_problem(column, raw, parsed_by_value, table, rules)
+        parsed = _parse_distinct(column, uniques, table, rules)
+        order_problem = _date_order_problem(column, raw, uniques, parsed, table, rules)
         if order_problem:
             problems.append(order_problem)
         if column.type in MAPPED_TYPES:
             value_mapping += _mapping_rows(table.kind, column, uniques, np.bincount(codes, minlength=len(uniques)),
-                                           parsed_by_value)
-        by_code = [parsed_by_value[u] for u in uniques]
+                                           parsed)
+        counted = [state in COUNTED_STATES for state in parsed.states]
         results = np.empty(len(uniques), dtype=object)
-        results[:] = [result if state in ("ok", "missing") else None for state, result, _ in by_code]
+        results[:] = parsed.results if all(counted) else [
+            result if ok else None for ok, result in zip(counted, parsed.results)]
         values = results[codes]
         label = table.column_label(column.field)
-        flagged_codes = [k for k, (state, _, _) in enumerate(by_code)
-                         if state in ("error", "warning", "column-error") or (state == "missing" and column.required)]
+        flagged_codes = [k for k, (ok, state) in enumerate(zip(counted, parsed.states))
+                         if not ok or (state == "missing" and column.required)]
         unsaved = _unsaved_formula_rows(table, column.field)
         for i in sorted(unsaved):  # the cell looks empty only because its formula was never calculated
             row_errors[i] = True
@@ -194,7 +219,7 @@ def validate_sheet(table: SheetTable, counties: Counties, rules: ReadRules = DEF
                 **where))
         flagged_rows = np.flatnonzero(np.isin(codes, flagged_codes)) if flagged_codes else ()
         for i in (i for i in flagged_rows if i not in unsaved):
-            state, result, code = by_code[codes[i]]
+            state, result, code = parsed.at(codes[i])
             if state == "missing":
                 if column.required and column.type != "outcome":
                     row_errors[i] = True
