@@ -2,7 +2,7 @@
 """Entry point for staff and cron: see README.md, or run `python generate.py --help`."""
 from pathlib import Path
 
-from reports.cli import main
+from reports.cli import console
 
 if __name__ == "__main__":
-    main(obj=Path(__file__).resolve().parent)  # default folders (inputs/, outputs/, staff/) beside this file
+    console(obj=Path(__file__).resolve().parent)  # default folders (inputs/, outputs/, staff/) beside this file

@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import fields
 from pathlib import Path
 
@@ -123,6 +124,40 @@ def test_generate_py_starts_as_a_program():
     result = subprocess.run(generate_command("--help"), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "--check" in result.stdout
+
+
+def test_generate_py_exit_codes_and_output_as_a_program(tmp_path):
+    """A real process ends through cli.end_process (no freeing of the frames one by one): its exit code, and
+    all it printed, are what cron gets, for a usage error (2), bad inputs (1) and a check that passes (0)."""
+    usage = subprocess.run(generate_command("--week", "2025-01-01", "--all"), capture_output=True, text=True,
+                           timeout=120)
+    assert usage.returncode == 2 and "--week and --all cannot be used together" in usage.stderr
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    (inputs / "broken.csv").write_text("Detainer ID,Facility,State,Date Issued,Outcome\n"
+                                       "X1,Some Jail,Atlantis,2026-11-10,declined\n", encoding="utf-8")
+    folders = ["--inputs", inputs, "--outputs", tmp_path / "outputs", "--staff", tmp_path / "staff", "--check"]
+    bad = subprocess.run(generate_command(*folders), capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1, bad.stderr
+    assert "E305 broken.csv, row 2, column C (State)" in bad.stderr
+    assert bad.stderr.rstrip().endswith(f"Staff report: {tmp_path / 'staff' / 'check-report.txt'}")
+    (inputs / "broken.csv").unlink()
+    good = subprocess.run(generate_command(*folders), capture_output=True, text=True, timeout=120)
+    assert good.returncode == 0, good.stderr
+    assert "Reconciliation" in good.stdout and (tmp_path / "staff" / "check-report.txt").is_file()
+
+
+def test_end_process_runs_exit_handlers_and_flushes_before_it_exits():
+    script = ("import atexit, sys\nfrom reports.cli import end_process\n"
+              "atexit.register(lambda: print('handler ran'))\nprint('printed', end='')\n"
+              "sys.stderr.write('to stderr')\nend_process(int(sys.argv[1]) if sys.argv[1:] else 'a message')\n")
+    for argument, code in (("3", 3), ("0", 0), (None, 1)):
+        done = subprocess.run([sys.executable, "-c", script, *([argument] if argument else [])], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == code
+        assert done.stdout == "printedhandler ran\n"
+        assert done.stderr.startswith("to stderr")
+    assert done.stderr == "to stderra message\n"
 
 
 def test_every_cli_option_is_documented_in_readme():

@@ -27,7 +27,7 @@ def test_generate_py_passes_its_own_folder(tmp_path, monkeypatch):
     check_in(tmp_path / "project", monkeypatch, cwd=tmp_path / "elsewhere", obj=tmp_path / "project")
     assert (tmp_path / "project" / "staff" / "check-report.txt").is_file()
     assert not (tmp_path / "elsewhere" / "staff").exists()
-    assert "main(obj=Path(__file__).resolve().parent)" in (Path(__file__).parent.parent / "generate.py").read_text()
+    assert "console(obj=Path(__file__).resolve().parent)" in (Path(__file__).parent.parent / "generate.py").read_text()
 
 
 def test_default_folders_and_shipped_files(tmp_path, monkeypatch):
