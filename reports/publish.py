@@ -19,6 +19,7 @@ import shutil
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
@@ -136,11 +137,16 @@ class PdfWorker:
 
     def close(self) -> None:
         """Stop the process, whatever it is doing: a run that failed does not wait for its PDF."""
-        processes = list(getattr(self._executor, "_processes", {}).values())
-        self._executor.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-            process.join()
+        stop_processes(self._executor)
+
+
+def stop_processes(executor) -> None:
+    """Shut a ProcessPoolExecutor down without waiting for what its processes are doing: they are killed."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+        process.join()
 
 
 def start_pdf_worker() -> PdfWorker | None:
@@ -178,9 +184,11 @@ def _pdf_from_worker(pending) -> bytes | None:
 
 
 def build_publication(report: Report, folder: Path, public_base_url: str, manifest: dict,
-                      pdf_worker: PdfWorker | None = None) -> list[Path]:
+                      pdf_worker: PdfWorker | None = None, meanwhile: Callable[[], object] | None = None
+                      ) -> list[Path]:
     """Write every file of one revision into ``folder`` (which must not exist); the manifest last. With a
-    ``pdf_worker``, the PDF is rendered there while the other files are written."""
+    ``pdf_worker``, the PDF is rendered there while the other files are written, and ``meanwhile`` called
+    (it is called before the PDF is rendered here)."""
     folder.mkdir(parents=True, exist_ok=False)
     faults.fail_point(f"render:{report.week.name}")
     pdf_base = revision_url(public_base_url, report.week.name, report.revision_number)
@@ -193,6 +201,8 @@ def build_publication(report: Report, folder: Path, public_base_url: str, manife
     for name, frame in tables.items():
         (folder / name).write_bytes(csv_bytes(frame))
     write_xlsx(tables, folder / "tables.xlsx", report)
+    if meanwhile:
+        meanwhile()
     pdf = _pdf_from_worker(pending_pdf) if pending_pdf else None
     if pdf is None:
         pdf = render_pdf(pdf_html, report.published)
@@ -222,13 +232,14 @@ class StagedEdition:
 
 
 def stage_edition(report: Report, outputs_dir: Path, public_base_url: str, manifest: dict,
-                  pdf_worker: PdfWorker | None = None) -> StagedEdition:
+                  pdf_worker: PdfWorker | None = None, meanwhile: Callable[[], object] | None = None
+                  ) -> StagedEdition:
     """Build one edition in the archive's staging area; on any failure nothing of it is left behind."""
     archive = archive_dir(outputs_dir)
     archive.mkdir(parents=True, exist_ok=True)
     staging = archive / f"{STAGING_PREFIX}{report.week.name}-r{report.revision_number}-{os.getpid()}"
     try:
-        build_publication(report, staging, public_base_url, manifest, pdf_worker)
+        build_publication(report, staging, public_base_url, manifest, pdf_worker, meanwhile)
         faults.pause_point("staged")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -237,42 +248,52 @@ def stage_edition(report: Report, outputs_dir: Path, public_base_url: str, manif
 
 
 def stage_editions(jobs: list[tuple[Report, dict]], outputs_dir: Path, public_base_url: str, workers: int = 1,
-                   progress=lambda message: None, pdf_worker: PdfWorker | None = None) -> list[StagedEdition]:
+                   progress=lambda message: None, pdf_worker: PdfWorker | None = None,
+                   meanwhile: Callable[[], object] = lambda: None) -> list[StagedEdition]:
     """Build every edition (report, manifest) in staging, on ``workers`` processes when there are several
     (a backfill renders one week per core); otherwise PDFs are rendered on ``pdf_worker`` when there is one.
-    On any failure nothing staged by this call is left behind."""
+    ``meanwhile`` is called once, while the first PDF renders on another core (or before the first edition,
+    when none does). On any failure nothing staged by this call is left behind."""
     if workers <= 1 or len(jobs) <= 1:
         staged: list[StagedEdition] = []
         try:
             for report, manifest in jobs:
                 progress(f"Rendering {report.week.name} revision {report.revision_number}")
-                staged.append(stage_edition(report, outputs_dir, public_base_url, manifest, pdf_worker))
+                staged.append(stage_edition(report, outputs_dir, public_base_url, manifest, pdf_worker, meanwhile))
+                meanwhile = _nothing
+            meanwhile()
         except BaseException:
             discard(staged)
             raise
         return staged
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-    # spawn, not fork: a forked copy of a process running pandas' and Arrow's threads can deadlock
-    pool = multiprocessing.get_context("spawn").Pool(min(workers, len(jobs)), initializer=die_with_parent,
-                                                     initargs=(os.getpid(),))
+    # spawn, not fork: a forked copy of a process running pandas' and Arrow's threads can deadlock. An
+    # executor, not a multiprocessing.Pool: a worker that dies (out of memory, killed) fails the run with
+    # BrokenProcessPool instead of leaving it waiting for a result that never comes.
+    pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn"),
+                               initializer=die_with_parent, initargs=(os.getpid(),))
     try:
-        pending = [pool.apply_async(stage_edition, (report, outputs_dir, public_base_url, manifest))
+        pending = [pool.submit(stage_edition, report, outputs_dir, public_base_url, manifest)
                    for report, manifest in jobs]
+        meanwhile()
         staged = []
         for (report, _), result in zip(jobs, pending):
             progress(f"Rendering {report.week.name} revision {report.revision_number} ({len(staged) + 1}/{len(jobs)})")
-            staged.append(result.get())
-        pool.close()
-        pool.join()
+            staged.append(result.result())
+        pool.shutdown(wait=True)
         return staged
-    except BaseException:
-        pool.terminate()
-        pool.join()
+    except BaseException:  # the workers are stopped at once, then their staging is removed
+        stop_processes(pool)
         for report, _ in jobs:  # whichever worker process made it
             for folder in archive_dir(outputs_dir).glob(f"{STAGING_PREFIX}{report.week.name}-r{report.revision_number}-*"):
                 shutil.rmtree(folder, ignore_errors=True)
         raise
+
+
+def _nothing() -> None:
+    return None
 
 
 def discard(staged: list[StagedEdition]) -> None:

@@ -240,7 +240,6 @@ def _publish(options: RunOptions, settings: Settings, progress, tree: TreeReport
 
 def _read_and_publish(options: RunOptions, settings: Settings, progress, tree: TreeReport, sample: bool,
                       inputs: Path, fingerprint: dict, pdf_worker: PdfWorker | None) -> JobResult:
-    outputs = options.outputs
     progress("Reading inputs")
     # the sample is data as of the day it was made: a clock set earlier must not make its dates "future"
     today = max(options.now.date(), SAMPLE_CREATED.date()) if sample else options.now.date()
@@ -248,9 +247,22 @@ def _read_and_publish(options: RunOptions, settings: Settings, progress, tree: T
     if not sample and settings.links_to_example_site:
         dataset.problems.append(Problem("W501", str(options.settings.name), message=(
             f"the report links to {settings.public_base_url}; set public_base_url to where outputs/ is served")))
-    staff_files = write_staff_reports(dataset, options.staff, options.now)
+    # written once, whatever happens next; when an edition is built, while its PDF renders on the other core
+    staff_reports = _Once(lambda: write_staff_reports(dataset, options.staff, options.now))
+    try:
+        return _publish_checked(options, settings, progress, tree, sample, fingerprint, pdf_worker, dataset,
+                                staff_reports)
+    finally:
+        staff_reports()
+
+
+def _publish_checked(options: RunOptions, settings: Settings, progress, tree: TreeReport, sample: bool,
+                     fingerprint: dict, pdf_worker: PdfWorker | None, dataset: Dataset,
+                     staff_reports: _Once) -> JobResult:
+    outputs = options.outputs
     counts = f"{len(dataset.errors)} error(s), {len(dataset.warnings)} warning(s)"
     if dataset.errors:
+        staff_files = staff_reports()
         _write_catalogue(outputs, settings)  # the public tree stays consistent with its archive
         return JobResult(EXIT_INPUT_ERRORS, f"{len(dataset.files)} file(s) checked, nothing published: {counts}. "
                                             f"Staff report: {options.staff / 'check-report.txt'}",
@@ -262,7 +274,7 @@ def _read_and_publish(options: RunOptions, settings: Settings, progress, tree: T
                                                 "refusing to publish an edition of zeros as if they were counted; "
                                                 "nothing published. If that is intended, run again with "
                                                 "--allow-empty-week: page 1 will say that no data were received.",
-                             dataset, sample, [], staff_files)
+                             dataset, sample, [], staff_reports())
     if not sample:
         retire_sample_editions(outputs)
     counties = load_counties()
@@ -284,7 +296,9 @@ def _read_and_publish(options: RunOptions, settings: Settings, progress, tree: T
             mark_revision(report, earlier, earlier[-1].report_json(), previous, current, dataset)
         report.revision_number = next_revision_number(outputs, week.name)
         editions.append(report)
-    switched = _stage_and_switch(editions, options, settings, fingerprint, sample, progress, pdf_worker)
+    switched = _stage_and_switch(editions, options, settings, fingerprint, sample, progress, pdf_worker,
+                                 staff_reports)
+    staff_files = staff_reports()
     _write_catalogue(outputs, settings, switched)
     fingerprint["public_tree"] = public_tree_state(outputs)
     fingerprint["request"] = {"kind": "week" if options.week else "all" if options.all_weeks else "plain",
@@ -302,6 +316,19 @@ def _read_and_publish(options: RunOptions, settings: Settings, progress, tree: T
     return JobResult(EXIT_OK, f"Published {len(switched)} edition(s) ({names}) from {what} to {outputs}; "
                               f"{counts}.{tree_notes}", dataset, sample,
                      [outputs / e.path for e in switched], staff_files, unchanged)
+
+
+class _Once:
+    """A call made at most once (even if it fails), its result kept."""
+
+    def __init__(self, function):
+        self.function, self.called, self.result = function, False, None
+
+    def __call__(self):
+        if not self.called:
+            self.called = True
+            self.result = self.function()
+        return self.result
 
 
 def _edition_names(editions: list[StagedEdition], limit: int = 4) -> str:
@@ -322,7 +349,8 @@ def _check_clock(now: dt.datetime, week: Week, earlier) -> None:
 
 
 def _stage_and_switch(editions: list[Report], options: RunOptions, settings: Settings, fingerprint: dict,
-                      sample: bool, progress, pdf_worker: PdfWorker | None = None) -> list[StagedEdition]:
+                      sample: bool, progress, pdf_worker: PdfWorker | None = None,
+                      meanwhile=lambda: None) -> list[StagedEdition]:
     """Build every edition first; switch them only when all were built. If switching stops half-way (a full
     disk, a signal), the error names exactly the editions already published."""
     staged: list[StagedEdition] = []
@@ -332,7 +360,8 @@ def _stage_and_switch(editions: list[Report], options: RunOptions, settings: Set
                       "settings_sha256": fingerprint["settings"], "software_sha256": fingerprint["code"]})
             for report in editions]
     try:
-        staged = stage_editions(jobs, options.outputs, settings.public_base_url, RENDER_WORKERS, progress, pdf_worker)
+        staged = stage_editions(jobs, options.outputs, settings.public_base_url, RENDER_WORKERS, progress, pdf_worker,
+                                meanwhile)
         switch(staged, options.outputs, switched)
     except BaseException as exc:
         discard([e for e in staged if e not in switched])

@@ -131,10 +131,10 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetScan:
     try:
         with archive.open(part) as handle:
             first = handle.read(4096)
-            tail, has_formula, after_data = first[-16:], b"<f" in first, None
+            tail, has_formula, after_data = first[-16:], xlsx.FORMULA_START.search(first) is not None, None
             for block in iter(lambda: handle.read(1 << 24), b""):
                 seen = tail + block
-                has_formula = has_formula or b"<f" in seen
+                has_formula = has_formula or xlsx.FORMULA_START.search(seen) is not None
                 if after_data is not None:
                     after_data += block
                 elif _END_OF_DATA in seen:

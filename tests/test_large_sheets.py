@@ -165,3 +165,15 @@ def test_a_sheet_whose_rows_carry_no_numbers_is_read_whole(tmp_path, monkeypatch
     whole, by_column = _both(folder, monkeypatch, block_bytes=2_000, cuttable=False)
     _assert_same(whole, by_column)
     assert len(by_column.used("detainers")) == 200
+
+
+def test_the_formula_test_finds_every_formula_tag_and_no_font_tag():
+    """Whether a sheet holds formulas decides whether their saved values are checked: every form of the <f>
+    start tag counts; a rich text's <family> and <font> do not."""
+    from reports.xlsx import FORMULA_START
+
+    for tag in (b"<f>SUM(A1:A3)</f>", b'<f t="shared" ref="B2:B9" si="0">A2</f>', b'<f t="shared" si="0"/>',
+                b"<f/>", b"<f\n>A1</f>"):
+        assert FORMULA_START.search(b'<c r="B2"><v>1</v></c><c r="B3">' + tag + b"</c>"), tag
+    for text in (b'<rPr><rFont val="Calibri"/><family val="2"/></rPr>', b"<font><sz/></font>", b"<v>f</v>"):
+        assert FORMULA_START.search(text) is None, text

@@ -471,6 +471,64 @@ def test_a_pdf_worker_that_cannot_start_or_dies_leaves_the_pdf_to_this_process(t
     assert (base / "out" / "2017-02-03" / "report.pdf").read_bytes().startswith(b"NOT A PDF")
 
 
+class _RecordingPdfWorker:
+    """A PDF worker that says when its PDF was asked for and when the run waited for it."""
+
+    def __init__(self, events: list):
+        self.events = events
+
+    def render(self, html, published):
+        from concurrent.futures import Future
+
+        events, pdf = self.events, publish.render_pdf(html, published)
+        events.append("PDF sent to the worker")
+
+        class Pending(Future):
+            def result(self, timeout=None):
+                events.append("run waits for the PDF")
+                return pdf
+
+        return Pending()
+
+    def close(self):
+        pass
+
+
+def test_staff_reports_are_written_while_the_pdf_renders(tmp_path, monkeypatch):
+    """The staff reports take the time the PDF worker needs anyway: written after the PDF is sent to it and
+    before the run waits for it, once."""
+    base = make_base(tmp_path)
+    events = []
+    monkeypatch.setattr(run_module, "RENDER_WORKERS", 2)
+    monkeypatch.setattr(publish, "PdfWorker", lambda: _RecordingPdfWorker(events))
+    real = run_module.write_staff_reports
+    monkeypatch.setattr(run_module, "write_staff_reports",
+                        lambda *a, **k: events.append("staff reports") or real(*a, **k))
+    result = run_job(options(base, week=dt.date(2017, 2, 1)))
+    assert result.exit_code == 0, result.summary
+    assert events == ["PDF sent to the worker", "staff reports", "run waits for the PDF"]
+    assert result.staff_files and all(p.is_file() for p in result.staff_files)
+    assert "check-report.txt" in {p.name for p in result.staff_files}
+
+
+@pytest.mark.parametrize("failure", ["render", "clock"])
+def test_staff_reports_are_written_when_publishing_fails(tmp_path, monkeypatch, failure):
+    """A run that read its inputs writes the staff reports even when no edition could be built: a PDF that
+    failed, or a clock before the week's end."""
+    base = make_base(tmp_path, rows=ROWS[:3])  # nothing dated after the early clock
+
+    def broken(html, published):
+        raise RenderError("WeasyPrint warned")
+
+    if failure == "render":
+        monkeypatch.setattr(publish, "render_pdf", broken)
+    now = NOW if failure == "render" else dt.datetime(2017, 2, 2, 9, tzinfo=UTC)
+    with pytest.raises(RenderError if failure == "render" else ClockError):
+        run_job(options(base, now=now, week=dt.date(2017, 2, 1)))
+    assert (base / "staff" / "check-report.txt").is_file()
+    assert not (base / "out" / "2017-02-03").exists()
+
+
 @pytest.mark.slow  # a spawned process that imports WeasyPrint
 @pytest.mark.real_render  # the worker must run the real renderer, not the tests' stand-in
 def test_a_pdf_the_worker_process_cannot_render_cleanly_fails_the_run_as_in_this_process():

@@ -52,3 +52,27 @@ def test_a_worker_that_dies_fails_the_run_instead_of_leaving_it_waiting(monkeypa
     with pytest.raises(BrokenProcessPool):
         list(weekly.weekly_reports(dataset, weeks, DEFAULTS, _DiesWhenUnpickled(), sample=True,
                                    published=CREATED.date(), with_content=set(), workers=2))
+
+
+@pytest.mark.slow  # spawns two processes
+def test_a_rendering_worker_that_dies_fails_the_backfill_and_leaves_no_staging(tmp_path):
+    """A backfill renders its editions on worker processes: one that dies (out of memory, killed) fails the
+    run at once, where a multiprocessing.Pool would have waited for ever, and nothing staged is left."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from reports.archive import STAGING_PREFIX, archive_dir
+    from reports.publish import stage_editions
+
+    dataset = load_inputs(SAMPLE_DIR, today=CREATED.date())
+    weeks = sorted(weeks_with_data(data_days(dataset), DEFAULTS.week_start_index))[:2]
+    reports = [report for report, _ in weekly.weekly_reports(
+        dataset, weeks, DEFAULTS, load_counties(), sample=True, published=CREATED.date(), with_content=set(),
+        workers=1)]
+    for report in reports:
+        report.revision_number = 1
+    jobs = [(report, {"dies": _DiesWhenUnpickled()}) for report in reports]
+    meanwhile = []
+    with pytest.raises(BrokenProcessPool):
+        stage_editions(jobs, tmp_path, "https://example.org/", workers=2, meanwhile=lambda: meanwhile.append(1))
+    assert meanwhile == [1]  # the run's own work went on while the editions rendered
+    assert not list(archive_dir(tmp_path).glob(f"{STAGING_PREFIX}*"))
