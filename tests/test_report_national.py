@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from national_week import NOW, WEEK_END, write_national_week
-from pdf_checks import glyphs_outside_margins
+from pdf_checks import glyphs_outside_margins, overlapping_glyphs
 from reports.run import run_job
 from reports.options import RunOptions
 
@@ -36,6 +36,12 @@ def test_a_national_week_has_over_a_thousand_jurisdictions(national):
 
 def test_every_glyph_of_a_national_week_lies_inside_the_margins(national):
     assert glyphs_outside_margins(national["folder"] / "report.pdf") == []
+
+
+def test_no_text_of_a_national_week_runs_into_other_text(national):
+    """The PDF's table columns have set widths (table-layout: fixed): the widest national figures, names and
+    dates still fit their columns."""
+    assert overlapping_glyphs(national["folder"] / "report.pdf") == []
 
 
 def test_a_national_week_pdf_is_bounded_and_says_where_the_full_lists_are(national):

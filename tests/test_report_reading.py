@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from pdf_checks import captions, glyphs_outside_margins, page_lines
+from pdf_checks import captions, glyphs_outside_margins, overlapping_glyphs, page_lines
 from reports.run import run_job
 from reports.options import RunOptions
 from cli_helpers import fast_rendering
@@ -67,6 +67,27 @@ def _half_up(numerator: int, denominator: int, decimals: int, scale: int = 1) ->
 @pytest.mark.slow
 def test_every_glyph_of_the_sample_pdf_lies_inside_the_margins(sample_pdf):
     assert glyphs_outside_margins(sample_pdf["pdf"]) == []
+    assert overlapping_glyphs(sample_pdf["pdf"]) == []
+
+
+@pytest.mark.slow
+@pytest.mark.real_render
+def test_the_overlap_check_finds_a_number_run_into_the_next_cell(tmp_path):
+    """The check above would see a column too narrow for a number that may not wrap, and passes the same
+    table with room for it."""
+    from reports.render import render_pdf
+
+    def pdf(width: str) -> Path:
+        html = ('<html lang="en"><head><title>t</title><style>table{table-layout:fixed;width:100%}'
+                f'td{{white-space:nowrap;font-size:8pt}}col.n{{width:{width}}}</style></head><body><table>'
+                '<colgroup><col class="n"><col></colgroup><tr><td>10,039,107,123</td><td>next cell</td></tr>'
+                '</table></body></html>')
+        path = tmp_path / f"{width}.pdf"
+        path.write_bytes(render_pdf(html, dt.date(2025, 6, 13)))
+        return path
+
+    assert overlapping_glyphs(pdf("4%")), "a number wider than its column"
+    assert overlapping_glyphs(pdf("30%")) == []
 
 
 @pytest.mark.slow
