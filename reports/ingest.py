@@ -245,11 +245,11 @@ def _data_columns(sheet: RawSheet, header_index: int,
             total = np.fromiter((isinstance(v, str) and bool(TOTAL_ROW.match(v)) for v in values), bool, len(values))
             out[i] = _Cells(values, nonblank, text, total)
         return len(data), out, sheet
-    blocks, merged, formula_gaps = sheet.read_columns(header_index, indexes)
-    n = sum(len(a) for a in next(iter(blocks.values()))) if blocks else 0
+    # each block's cells are made on the thread that read it, while the next blocks are parsed
+    blocks, merged, formula_gaps = sheet.read_columns(header_index, indexes, _arrow_cells)
+    n = sum(len(part.values) for part in next(iter(blocks.values()))) if blocks else 0
     out = {}
-    for i, arrays in blocks.items():
-        parts = [_arrow_cells(array) for array in arrays]
+    for i, parts in blocks.items():
         types = {part.arrow_type for part in parts if part.arrow_type != "null"}
         if not parts:
             parts = [_Cells(*(np.empty(0, dtype=t) for t in (object, bool, bool, bool)))]

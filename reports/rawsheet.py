@@ -19,8 +19,9 @@ class RawSheet:
     formula_gaps: frozenset = frozenset()  # (row index, column index) of formulas with no saved value
     # A large sheet (reports.xlsx): ``rows`` holds only its first rows; the data are read by column.
     width: int | None = None
-    # (header index, column indexes) -> ({index: [arrays of the values below the header]}, merged ranges,
-    # formula gaps): a large sheet's merged ranges and formula cells are known once its columns are read
+    # (header index, column indexes, convert) -> ({index: [convert(array) for each block of the values below
+    # the header]}, merged ranges, formula gaps): a large sheet's merged ranges and formula cells are known once
+    # its columns are read
     read_columns: Callable | None = None
     read_whole: Callable | None = None  # () -> every row, for a sheet whose columns cannot be read by type
 

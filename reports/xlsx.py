@@ -24,6 +24,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 from xml.parsers import expat
 
 from .errors import column_index, column_letter
@@ -167,18 +168,20 @@ def column_reader(path: Path, sheet_name: str, part: str, date1904: bool):
     """A function (header index, column indexes) -> ({index: [pyarrow arrays, one per block of rows]}, SheetTail
     or None when the sheet was read whole) holding the data rows below the header, read by fastexcel (calamine
     to Arrow). Within a block, a column of one type comes typed (timestamps, floats, text) and a column of mixed
-    types comes as text (fastexcel coerces it).
+    types comes as text (fastexcel coerces it). ``convert`` is applied to each array on the thread that read it
+    (the caller's own work on a block is done while the next ones are parsed).
 
     calamine holds every cell of what it parses (all ~60 columns of a national export: about 2 GB for 320,000
     rows), so the sheet is handed to it in blocks of rows (``ROW_BLOCK_XML_BYTES`` of XML each), and only the
     wanted columns of each block are kept, as Arrow arrays. A sheet whose rows cannot be cut safely (a row
     without its number, rows out of order, a prefixed namespace) is read whole, as before."""
-    def read(header_index: int, indexes: list[int]) -> tuple[dict[int, list], SheetTail | None]:
+    def read(header_index: int, indexes: list[int], convert: Callable = _as_is
+             ) -> tuple[dict[int, list], SheetTail | None]:
         tail = SheetTail()
         try:
-            return _read_in_row_blocks(path, part, date1904, header_index, indexes, tail), tail
+            return _read_in_row_blocks(path, part, date1904, header_index, indexes, tail, convert), tail
         except _NotCuttable:
-            return _read_whole(path, sheet_name, header_index, indexes), None
+            return _read_whole(path, sheet_name, header_index, indexes, convert), None
 
     return read
 
@@ -231,8 +234,12 @@ class _NotCuttable(Exception):
     """The sheet's rows cannot be handed over in blocks; it is read whole."""
 
 
+def _as_is(array):
+    return array
+
+
 def _read_in_row_blocks(path: Path, part: str, date1904: bool, header_index: int, indexes: list[int],
-                        tail: SheetTail) -> dict:
+                        tail: SheetTail, convert: Callable = _as_is) -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
     columns: dict[int, list] = {i: [] for i in indexes}
@@ -250,7 +257,7 @@ def _read_in_row_blocks(path: Path, part: str, date1904: bool, header_index: int
         block_bytes = max(ROW_BLOCK_XML_BYTES, SHARED_STRINGS_PER_BLOCK * len(common.get("sharedStrings.xml", b"")))
         blocks = _blocks(archive, part, header_index + 1, indexes, common, date1904, block_bytes, tail)
         for book, count in blocks:
-            in_flight.append(parsers.submit(_read_block, book, count, indexes))
+            in_flight.append(parsers.submit(_read_block, book, count, indexes, convert))
             while len(in_flight) > BLOCK_PARSERS:  # memory: at most this many blocks parsed at a time
                 collect(in_flight.popleft())
         while in_flight:
@@ -368,7 +375,7 @@ class _BlockBook:
         return self.out.getvalue()
 
 
-def _read_block(book: bytes, count: int | None, indexes: list[int]) -> dict:
+def _read_block(book: bytes, count: int | None, indexes: list[int], convert: Callable = _as_is) -> dict:
     """The ``count`` rows under a block's made-up header row (None: to the last cell), the given columns."""
     import fastexcel
     import pyarrow as pa
@@ -382,11 +389,12 @@ def _read_block(book: bytes, count: int | None, indexes: list[int]) -> dict:
         array = batch.column(_block_column(index))
         if count is not None and len(array) < count:  # blank rows at the end of the block
             array = pa.concat_arrays([array, pa.nulls(count - len(array), array.type)])
-        out[index] = array
+        out[index] = convert(array)
     return out
 
 
-def _read_whole(path: Path, sheet_name: str, header_index: int, indexes: list[int]) -> dict:
+def _read_whole(path: Path, sheet_name: str, header_index: int, indexes: list[int],
+                convert: Callable = _as_is) -> dict:
     import fastexcel
     import pyarrow as pa
 
@@ -398,7 +406,7 @@ def _read_whole(path: Path, sheet_name: str, header_index: int, indexes: list[in
     batch = sheet.to_arrow()
     # fastexcel numbers columns from the first one holding a cell: they are matched by their absolute index
     position = {column.absolute_index: n for n, column in enumerate(sheet.selected_columns)}
-    return {index: [batch.column(position[index]) if index in position else pa.nulls(batch.num_rows)]
+    return {index: [convert(batch.column(position[index]) if index in position else pa.nulls(batch.num_rows))]
             for index in indexes}
 
 
