@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -259,3 +260,16 @@ def test_all_renders_every_week_with_data_and_index_lists_newest_first(tmp_path)
     index = (tmp_path / "out" / "index.html").read_text()
     positions = [index.index(f'href="{w}/report.pdf"') for w in reversed(weeks)]
     assert positions == sorted(positions)
+
+
+def test_the_program_and_its_workers_take_arrow_memory_from_the_system_allocator_unless_told_otherwise():
+    script = ("import os, pyarrow\nfrom reports.cli import use_system_allocator_for_arrow\n"
+              "use_system_allocator_for_arrow()\n"
+              "print(pyarrow.default_memory_pool().backend_name, os.environ['ARROW_DEFAULT_MEMORY_POOL'])\n")
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    chosen = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert chosen.stdout.split() == ["system", "system"], chosen.stderr
+    operator = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                              env={**env, "ARROW_DEFAULT_MEMORY_POOL": "mimalloc"})
+    assert operator.stdout.split() == ["mimalloc", "mimalloc"], operator.stderr
