@@ -8,12 +8,14 @@ come from the editions too. Never inside an edition folder. Links are relative t
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .atomic import write_if_changed
 
 FOLDER = "jurisdictions"
 PAGE_NAME = re.compile(r"^\d{5}\.html$")
+PAGE_WRITERS = 4  # threads writing pages: a write waits for the disk (fsync), not for Python
 
 
 def _count(value):
@@ -95,10 +97,12 @@ def write_county_pages(outputs_dir: Path, weeks: list[dict], *, title: str, agen
     env = environment()
     changed = []
     page = env.get_template("county.html.j2")
-    for fips, county in counties.items():
-        html = page.render(title=title, agency=agency, sample=sample, county=county)
-        if write_if_changed(folder / f"{fips}.html", html):
-            changed.append(f"{FOLDER}/{fips}.html")
+    # the files are compared, written and synced to disk on threads while the next pages are rendered
+    with ThreadPoolExecutor(PAGE_WRITERS, "county-page") as writers:
+        pending = [(fips, writers.submit(write_if_changed, folder / f"{fips}.html",
+                                         page.render(title=title, agency=agency, sample=sample, county=county)))
+                   for fips, county in counties.items()]
+        changed += [f"{FOLDER}/{fips}.html" for fips, written in pending if written.result()]
     listing = sorted(counties.values(), key=lambda c: (c["state"], c["name"]))
     index = env.get_template("county_index.html.j2").render(title=title, agency=agency, sample=sample,
                                                                counties=listing)

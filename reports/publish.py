@@ -192,9 +192,10 @@ def build_publication(report: Report, folder: Path, public_base_url: str, manife
     folder.mkdir(parents=True, exist_ok=False)
     faults.fail_point(f"render:{report.week.name}")
     pdf_base = revision_url(public_base_url, report.week.name, report.revision_number)
-    pdf_html = render_html(report, link_base=pdf_base, for_pdf=True)
+    charts: dict = {}  # the trend chart is drawn once for the page and the PDF
+    pdf_html = render_html(report, link_base=pdf_base, for_pdf=True, charts=charts)
     pending_pdf = pdf_worker.render(pdf_html, report.published) if pdf_worker else None
-    (folder / "report.html").write_text(render_html(report), encoding="utf-8")
+    (folder / "report.html").write_text(render_html(report, charts=charts), encoding="utf-8")
     (folder / "report.json").write_text(json.dumps(report_json(report), indent=2, ensure_ascii=False) + "\n",
                                         encoding="utf-8")
     tables = download_tables(report)

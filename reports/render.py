@@ -205,7 +205,9 @@ def navigation(report: Report) -> dict:
             "counties": f"{base}jurisdictions/index.html", "county_base": f"{base}jurisdictions/"}
 
 
-def context(report: Report, link_base: str, for_pdf: bool = False) -> dict:
+def context(report: Report, link_base: str, for_pdf: bool = False, charts: dict | None = None) -> dict:
+    """The template's values. ``charts``: a dict kept between the renderings of one report (its page and its
+    PDF), so that each trend chart is drawn once."""
     from .maps import report_maps
     from .settings import WEEKDAYS
 
@@ -217,7 +219,14 @@ def context(report: Report, link_base: str, for_pdf: bool = False) -> dict:
 
     detail = rows(report.declines_detail)
     detail_limit = limit("detail") or MAX_DETAIL_ROWS
-    chart = trend_chart_svg(report)
+    charts = {} if charts is None else charts
+
+    def chart_svg(phone: bool = False) -> bytes:
+        if phone not in charts:
+            charts[phone] = trend_chart_svg(report, phone=phone)
+        return charts[phone]
+
+    chart = chart_svg()
     revised = {(c["table"], c["row"], c["column"]) for c in report.revision_changes}
     base = report.settings.public_base_url.rstrip("/")
     declines_rows, declines_more = _first(_marked(rows(report.declines_by_jurisdiction), revised,
@@ -257,7 +266,7 @@ def context(report: Report, link_base: str, for_pdf: bool = False) -> dict:
         "data_notes": report.data_notes,
         "downloads": [{"file": f, "description": d} for f, d in downloads_for(report)],
         "chart_data_uri": _data_uri(chart),
-        "chart_phone_uri": "" if for_pdf else _data_uri(trend_chart_svg(report, phone=True)),
+        "chart_phone_uri": "" if for_pdf else _data_uri(chart_svg(phone=True)),
         "maps": report_maps(report.jurisdictions, not_determined, for_pdf=for_pdf,
                             min_cell=report.settings.min_cell),
         "nav": navigation(report), "for_pdf": for_pdf, "data_currency": report.data_currency,
@@ -313,8 +322,8 @@ def _issued_rows(records: list[dict], revised: set) -> list[dict]:
     return records
 
 
-def render_html(report: Report, link_base: str = "", for_pdf: bool = False) -> str:
-    return environment().get_template("report.html.j2").render(**context(report, link_base, for_pdf))
+def render_html(report: Report, link_base: str = "", for_pdf: bool = False, charts: dict | None = None) -> str:
+    return environment().get_template("report.html.j2").render(**context(report, link_base, for_pdf, charts))
 
 
 # --- PDF --------------------------------------------------------------------------------------

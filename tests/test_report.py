@@ -441,3 +441,26 @@ def test_trend_caveats_mark_a_policy_a_late_batch_and_a_single_day():
     texts = trend_caveats(pd.DataFrame(rows), policies, trend, load_counties())
     assert texts == ["late batch: most declines were of detainers issued over four weeks earlier",
                      "most declines recorded on one day", "", "policy took effect: Travis County, TX"]
+
+
+def test_an_edition_draws_each_trend_chart_once(published, tmp_path, monkeypatch):
+    """The page and the PDF show the same trend chart: it is drawn once for both (and once for phones)."""
+    from cli_helpers import stub_trend_chart_svg
+    from reports import publish, render
+    from reports.load import load_inputs
+    from reports.period import week_containing
+    from reports.reference import load_counties
+    from reports.settings import DEFAULTS
+    from reports.tables import build_report
+
+    drawn = []
+    monkeypatch.setattr(render, "trend_chart_svg",
+                        lambda report, phone=False: drawn.append(phone) or stub_trend_chart_svg(report, phone))
+    monkeypatch.setattr(publish, "render_pdf", lambda html, day: drawn.append("pdf") or html.encode("utf-8"))
+    report = build_report(load_inputs(published["base"] / "inputs"), week_containing(WEEK_END, 5), DEFAULTS,
+                          load_counties(), sample=False, published=NOW.date())
+    publish.build_publication(report, tmp_path / "edition", "https://example.org/", {"week": report.week.name})
+    assert sorted(map(str, drawn)) == ["False", "True", "pdf"]
+    page, pdf_html = (tmp_path / "edition" / "report.html").read_text(), (tmp_path / "edition" / "report.pdf").read_text()
+    chart = re.search(r'<img src="(data:image/svg\+xml;base64,[^"]+)"', pdf_html)[1]
+    assert chart in page
