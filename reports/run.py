@@ -217,8 +217,8 @@ def run_job(options: RunOptions, progress: Callable[[str], None] = lambda messag
 def _publish(options: RunOptions, settings: Settings, progress, tree: TreeReport) -> JobResult:
     outputs = options.outputs
     sample = not has_staff_inputs(options.inputs)
-    real_editions = [n for n in archived_weeks(outputs) if not current_is_sample(outputs, n)]
-    if sample and real_editions:
+    # (only a sample run looks: reading every week's report.json took 0.7 s with a 94-week national archive)
+    if sample and any(not current_is_sample(outputs, n) for n in archived_weeks(outputs)):
         return JobResult(EXIT_INPUT_ERRORS, f"The inputs folder {options.inputs} holds no spreadsheets, but real "
                                             f"editions are published in {outputs}: refusing to publish "
                                             "sample data there. Put the staff files back; nothing was published.")
