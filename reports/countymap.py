@@ -25,7 +25,7 @@ from typing import Iterable, Mapping, Sequence
 from xml.sax.saxutils import escape
 
 from .blank import is_null
-from .mapgeometry import Geometry, load_geometry
+from .mapgeometry import PRINT_TOLERANCE, Geometry, load_geometry
 from .reference import load_counties
 from .wording import counted, noun
 
@@ -279,12 +279,13 @@ def county_map_svg(values: Mapping[str, float | int | None], *, title: str, desc
     ``id_prefix`` keeps ids unique when a page has two maps.
 
     ``for_pdf`` draws the same picture for WeasyPrint: one path per class, without the per-county titles and
-    FIPS that only a browser uses and that make WeasyPrint 10 times slower; and, since WeasyPrint takes the
-    PDF figure's alternative text from ``<title>`` alone, the description goes there too.
+    FIPS that only a browser uses and that make WeasyPrint 10 times slower, with outlines simplified to what
+    print shows (``mapgeometry.PRINT_TOLERANCE``); and, since WeasyPrint takes the PDF figure's alternative text
+    from ``<title>`` alone, the description goes there too.
     The same arguments give the same bytes."""
     if not SVG_ID.fullmatch(id_prefix):
         raise ValueError(f"id_prefix must be a plain identifier, not {id_prefix!r}")
-    geometry = load_geometry()
+    geometry = load_geometry(tolerance=PRINT_TOLERANCE if for_pdf else 0.0)
     check_values(values, geometry.counties)
     classification = classify(values, classes=classes, breaks=breaks, decimals=decimals)
     shading = shade(values, classification, geometry.counties)

@@ -141,11 +141,14 @@ class PdfWorker:
 
 
 def stop_processes(executor) -> None:
-    """Shut a ProcessPoolExecutor down without waiting for what its processes are doing: they are killed."""
+    """Shut a ProcessPoolExecutor down without waiting for what its processes are doing: they are killed. Its
+    managing thread is then waited for, so that it is not still closing its pipes when the next pool starts
+    (a pipe number it closes late may already be a new pool's)."""
     processes = list((getattr(executor, "_processes", None) or {}).values())
-    executor.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
+    executor.shutdown(wait=True, cancel_futures=True)  # its thread sees the processes end, and stops
+    for process in processes:
         process.join()
 
 
@@ -171,6 +174,15 @@ def die_with_parent(parent: int) -> None:
         return
     if os.getppid() != parent:  # the run died before the request took effect
         os._exit(1)
+
+
+def raise_if_launch_failed(exc: ValueError) -> None:
+    """A worker that dies while the pool is still starting the others can make CPython close a pipe the next
+    start passes on ("bad value(s) in fds_to_keep"): the pool is broken, and said so as such."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    if "fds_to_keep" in str(exc):
+        raise BrokenProcessPool(f"a worker process ended while the pool was starting ({exc})") from exc
 
 
 def _pdf_from_worker(pending) -> bytes | None:
@@ -276,8 +288,12 @@ def stage_editions(jobs: list[tuple[Report, dict]], outputs_dir: Path, public_ba
     pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn"),
                                initializer=die_with_parent, initargs=(os.getpid(),))
     try:
-        pending = [pool.submit(stage_edition, report, outputs_dir, public_base_url, manifest)
-                   for report, manifest in jobs]
+        try:
+            pending = [pool.submit(stage_edition, report, outputs_dir, public_base_url, manifest)
+                       for report, manifest in jobs]
+        except ValueError as exc:
+            raise_if_launch_failed(exc)
+            raise
         meanwhile()
         staged = []
         for (report, _), result in zip(jobs, pending):

@@ -14,7 +14,7 @@ from typing import Iterator
 
 from .load import Dataset
 from .period import Week
-from .publish import die_with_parent, public_content
+from .publish import die_with_parent, public_content, raise_if_launch_failed
 from .settings import Settings
 from .tables import Report, build_report
 
@@ -42,6 +42,9 @@ def weekly_reports(dataset: Dataset, weeks: list[Week], settings: Settings, coun
                                initargs=(os.getpid(), job))
     try:
         yield from pool.map(_in_worker, [(week, week.name in with_content) for week in weeks])
+    except ValueError as exc:
+        raise_if_launch_failed(exc)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # a run stopped half-way does not build the other weeks
 
