@@ -123,12 +123,7 @@ class PdfWorker:
     (out of memory, killed), ``build_publication`` renders the PDF in this process instead."""
 
     def __init__(self):
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # spawn, not fork: a forked copy of a process running pandas' and Arrow's threads can deadlock
-        self._executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=die_with_parent, initargs=(os.getpid(),))
+        self._executor = spawned_pool(1)
         self._executor.submit(importlib.import_module, "weasyprint")
 
     def render(self, html: str, published):
@@ -138,6 +133,25 @@ class PdfWorker:
     def close(self) -> None:
         """Stop the process, whatever it is doing: a run that failed does not wait for its PDF."""
         stop_processes(self._executor)
+
+
+def spawned_pool(workers: int, initializer=None, *initargs):
+    """A ProcessPoolExecutor of ``workers`` processes, each killed with the run that started it
+    (``die_with_parent``) before ``initializer(*initargs)``. Spawned, not forked: a forked copy of a process
+    running pandas' and Arrow's threads can deadlock. An executor, not a multiprocessing.Pool: a worker that
+    dies (out of memory, killed) fails the run with BrokenProcessPool instead of leaving it waiting for a result
+    that never comes."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+                               initargs=(os.getpid(), initializer, initargs))
+
+
+def _start_worker(parent: int, initializer, initargs: tuple) -> None:
+    die_with_parent(parent)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def stop_processes(executor) -> None:
@@ -272,21 +286,15 @@ def stage_editions(jobs: list[tuple[Report, dict]], outputs_dir: Path, public_ba
         try:
             for report, manifest in jobs:
                 progress(f"Rendering {report.week.name} revision {report.revision_number}")
-                staged.append(stage_edition(report, outputs_dir, public_base_url, manifest, pdf_worker, meanwhile))
-                meanwhile = _nothing
-            meanwhile()
+                staged.append(stage_edition(report, outputs_dir, public_base_url, manifest, pdf_worker,
+                                            None if staged else meanwhile))
+            if not jobs:
+                meanwhile()
         except BaseException:
             discard(staged)
             raise
         return staged
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # spawn, not fork: a forked copy of a process running pandas' and Arrow's threads can deadlock. An
-    # executor, not a multiprocessing.Pool: a worker that dies (out of memory, killed) fails the run with
-    # BrokenProcessPool instead of leaving it waiting for a result that never comes.
-    pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn"),
-                               initializer=die_with_parent, initargs=(os.getpid(),))
+    pool = spawned_pool(min(workers, len(jobs)))
     try:
         try:
             pending = [pool.submit(stage_edition, report, outputs_dir, public_base_url, manifest)
@@ -307,10 +315,6 @@ def stage_editions(jobs: list[tuple[Report, dict]], outputs_dir: Path, public_ba
             for folder in archive_dir(outputs_dir).glob(f"{STAGING_PREFIX}{report.week.name}-r{report.revision_number}-*"):
                 shutil.rmtree(folder, ignore_errors=True)
         raise
-
-
-def _nothing() -> None:
-    return None
 
 
 def discard(staged: list[StagedEdition]) -> None:

@@ -9,12 +9,11 @@ the dataset once, builds them in week order while the run compares and stages wh
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Iterator
 
 from .load import Dataset
 from .period import Week
-from .publish import die_with_parent, public_content, raise_if_launch_failed
+from .publish import public_content, raise_if_launch_failed, spawned_pool
 from .settings import Settings
 from .tables import Report, build_report
 
@@ -32,14 +31,7 @@ def weekly_reports(dataset: Dataset, weeks: list[Week], settings: Settings, coun
         for week in weeks:
             yield _week(job, week, week.name in with_content)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # spawn, not fork: a forked copy of a process running pandas' and Arrow's threads can deadlock. An
-    # executor, not a multiprocessing.Pool: a worker that dies (out of memory, killed) fails the run with
-    # BrokenProcessPool instead of leaving it waiting for a result that never comes.
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
-                               initargs=(os.getpid(), job))
+    pool = spawned_pool(workers, _remember, job)
     try:
         yield from pool.map(_in_worker, [(week, week.name in with_content) for week in weeks])
     except ValueError as exc:
@@ -49,8 +41,7 @@ def weekly_reports(dataset: Dataset, weeks: list[Week], settings: Settings, coun
         pool.shutdown(wait=True, cancel_futures=True)  # a run stopped half-way does not build the other weeks
 
 
-def _start(parent: int, job: dict) -> None:
-    die_with_parent(parent)
+def _remember(job: dict) -> None:
     _job.update(job)
 
 

@@ -214,8 +214,7 @@ def _large_sheet(path: Path, rel: str, name: str, mtime: float, date1904: bool, 
         head = xlsx.head_rows(archive, part, HEADER_SEARCH_ROWS)
     reader = xlsx.column_reader(path, name, part, date1904)
 
-    def read_columns(header_index: int, indexes: list[int], convert=lambda array: array
-                     ) -> tuple[dict, list, frozenset]:
+    def read_columns(header_index: int, indexes: list[int], convert=xlsx.as_is) -> tuple[dict, list, frozenset]:
         columns, tail = reader(header_index, indexes, convert)
         with zipfile.ZipFile(path) as archive:
             scanned = _scan(archive, part, tail.has_formula, tail.after_data) if tail else _scan_sheet(archive, part)

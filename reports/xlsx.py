@@ -175,7 +175,7 @@ def column_reader(path: Path, sheet_name: str, part: str, date1904: bool):
     rows), so the sheet is handed to it in blocks of rows (``ROW_BLOCK_XML_BYTES`` of XML each), and only the
     wanted columns of each block are kept, as Arrow arrays. A sheet whose rows cannot be cut safely (a row
     without its number, rows out of order, a prefixed namespace) is read whole, as before."""
-    def read(header_index: int, indexes: list[int], convert: Callable = _as_is
+    def read(header_index: int, indexes: list[int], convert: Callable = as_is
              ) -> tuple[dict[int, list], SheetTail | None]:
         tail = SheetTail()
         try:
@@ -234,12 +234,12 @@ class _NotCuttable(Exception):
     """The sheet's rows cannot be handed over in blocks; it is read whole."""
 
 
-def _as_is(array):
+def as_is(array):
     return array
 
 
 def _read_in_row_blocks(path: Path, part: str, date1904: bool, header_index: int, indexes: list[int],
-                        tail: SheetTail, convert: Callable = _as_is) -> dict:
+                        tail: SheetTail, convert: Callable = as_is) -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
     columns: dict[int, list] = {i: [] for i in indexes}
@@ -375,7 +375,7 @@ class _BlockBook:
         return self.out.getvalue()
 
 
-def _read_block(book: bytes, count: int | None, indexes: list[int], convert: Callable = _as_is) -> dict:
+def _read_block(book: bytes, count: int | None, indexes: list[int], convert: Callable = as_is) -> dict:
     """The ``count`` rows under a block's made-up header row (None: to the last cell), the given columns."""
     import fastexcel
     import pyarrow as pa
@@ -394,7 +394,7 @@ def _read_block(book: bytes, count: int | None, indexes: list[int], convert: Cal
 
 
 def _read_whole(path: Path, sheet_name: str, header_index: int, indexes: list[int],
-                convert: Callable = _as_is) -> dict:
+                convert: Callable = as_is) -> dict:
     import fastexcel
     import pyarrow as pa
 
