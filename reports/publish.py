@@ -12,7 +12,6 @@ conviction's text, a citizenship, a facility) is published too.
 """
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import shutil
@@ -26,7 +25,7 @@ import pandas as pd
 from . import downloads, faults
 from .archive import ARCHIVE, MANIFEST, STAGING_PREFIX, PublishedRevision, archive_dir
 from .atomic import fsync_dir, fsync_tree, sha256_file, symlink_atomic, write_atomic
-from .render import DOWNLOADS, downloads_for, render_html, render_pdf
+from .render import DOWNLOADS, downloads_for, prepare_print_rendering, render_html, render_pdf
 from .downloads import DICTIONARY_FILE, data_dictionary, public_frame
 from .safetext import csv_text
 from .jsondoc import report_json
@@ -117,22 +116,32 @@ def revision_url(public_base_url: str, week_name: str, revision: int) -> str:
 
 
 class PdfWorker:
-    """WeasyPrint in a process of its own, so that a single edition's PDF (most of its rendering time) is drawn
-    on the second core while this process writes the HTML and the downloads. Started at the beginning of a run,
-    before the inputs are read, so that its start-up (Python, WeasyPrint) is paid meanwhile. If the worker dies
-    (out of memory, killed), ``build_publication`` renders the PDF in this process instead."""
+    """WeasyPrint in a process of its own, so that a single edition's print HTML and PDF (most of its rendering
+    time) are drawn on the second core while this process writes the page and the downloads. Started at the
+    beginning of a run, before the inputs are read, so that its start-up (Python, WeasyPrint, matplotlib, the
+    template and the print map outlines: ``render.prepare_print_rendering``) is paid meanwhile. If the worker
+    dies (out of memory, killed), ``build_publication`` renders the PDF in this process instead."""
 
     def __init__(self):
         self._executor = spawned_pool(1)
-        self._executor.submit(importlib.import_module, "weasyprint")
+        self._executor.submit(prepare_print_rendering)
 
-    def render(self, html: str, published):
-        """A future whose ``result()`` is ``render_pdf(html, published)``, or raises what it raised."""
-        return self._executor.submit(render_pdf, html, published)
+    def submit(self, function, *args):
+        """A future of ``function(*args)`` run in the worker process."""
+        return self._executor.submit(function, *args)
+
+    def render(self, report: Report, link_base: str):
+        """A future whose ``result()`` is ``render_print_edition(report, link_base)``, or raises what it raised."""
+        return self.submit(render_print_edition, report, link_base)
 
     def close(self) -> None:
         """Stop the process, whatever it is doing: a run that failed does not wait for its PDF."""
         stop_processes(self._executor)
+
+
+def render_print_edition(report: Report, link_base: str, charts: dict | None = None) -> bytes:
+    """The edition's PDF: its print HTML (links to ``link_base``) drawn by WeasyPrint."""
+    return render_pdf(render_html(report, link_base=link_base, for_pdf=True, charts=charts), report.published)
 
 
 def spawned_pool(workers: int, initializer=None, *initargs):
@@ -218,9 +227,8 @@ def build_publication(report: Report, folder: Path, public_base_url: str, manife
     folder.mkdir(parents=True, exist_ok=False)
     faults.fail_point(f"render:{report.week.name}")
     pdf_base = revision_url(public_base_url, report.week.name, report.revision_number)
-    charts: dict = {}  # the trend chart is drawn once for the page and the PDF
-    pdf_html = render_html(report, link_base=pdf_base, for_pdf=True, charts=charts)
-    pending_pdf = pdf_worker.render(pdf_html, report.published) if pdf_worker else None
+    pending_pdf = pdf_worker.render(report, pdf_base) if pdf_worker else None
+    charts: dict = {}  # in this process, the trend chart is drawn once for the page and the PDF
     (folder / "report.html").write_text(render_html(report, charts=charts), encoding="utf-8")
     (folder / "report.json").write_text(json.dumps(report_json(report), indent=2, ensure_ascii=False) + "\n",
                                         encoding="utf-8")
@@ -232,7 +240,7 @@ def build_publication(report: Report, folder: Path, public_base_url: str, manife
         meanwhile()
     pdf = _pdf_from_worker(pending_pdf) if pending_pdf else None
     if pdf is None:
-        pdf = render_pdf(pdf_html, report.published)
+        pdf = render_print_edition(report, pdf_base, charts)
     (folder / "report.pdf").write_bytes(pdf)
     expected = {name for name, _ in downloads_for(report)} | {"report.html", "report.pdf"}
     written = {p.name for p in folder.iterdir()}

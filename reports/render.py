@@ -43,6 +43,7 @@ from .blank import is_null
 from .exceptions import RenderError
 from .reference import NOT_DETERMINED
 from .chart import trend_chart_svg
+from .mapgeometry import PRINT_TOLERANCE, load_geometry
 from .resources import package_path
 from .tables import Report
 from .wording import noun
@@ -349,6 +350,22 @@ def render_html(report: Report, link_base: str = "", for_pdf: bool = False, char
 
 
 # --- PDF --------------------------------------------------------------------------------------
+
+
+def prepare_print_rendering() -> None:
+    """Load what drawing an edition's PDF needs once per process: WeasyPrint, matplotlib, the compiled template
+    and both map outlines (full, to check the values; simplified, to print). A PDF worker does this while the
+    run reads its inputs, so that the edition's PDF starts as soon as its figures exist."""
+    import matplotlib
+    import weasyprint  # noqa: F401
+
+    matplotlib.use("svg")
+    import matplotlib.pyplot  # noqa: F401
+
+    environment().get_template("report.html.j2")
+    load_geometry()
+    load_geometry(tolerance=PRINT_TOLERANCE)
+
 
 
 def _project_fetcher():

@@ -439,7 +439,7 @@ def test_a_plain_run_after_all_is_a_no_op_and_a_new_week_is_not(tmp_path, monkey
 class _DeadPdfWorker:
     """A PDF worker whose process died while rendering (out of memory, killed by the machine)."""
 
-    def render(self, html, published):
+    def render(self, report, link_base):
         from concurrent.futures import Future
         from concurrent.futures.process import BrokenProcessPool
 
@@ -477,10 +477,10 @@ class _RecordingPdfWorker:
     def __init__(self, events: list):
         self.events = events
 
-    def render(self, html, published):
+    def render(self, report, link_base):
         from concurrent.futures import Future
 
-        events, pdf = self.events, publish.render_pdf(html, published)
+        events, pdf = self.events, publish.render_print_edition(report, link_base)
         events.append("PDF sent to the worker")
 
         class Pending(Future):
@@ -536,7 +536,8 @@ def test_a_pdf_the_worker_process_cannot_render_cleanly_fails_the_run_as_in_this
     the run, which never falls back to rendering in its own process for anything but a dead worker."""
     worker = publish.PdfWorker()
     try:
-        pending = worker.render('<html><body><img src="missing.png" alt="x"><p>text</p></body></html>',
+        pending = worker.submit(publish.render_pdf,
+                                '<html><body><img src="missing.png" alt="x"><p>text</p></body></html>',
                                 dt.date(2017, 2, 3))
         with pytest.raises(RenderError, match="missing.png"):
             publish._pdf_from_worker(pending)

@@ -346,6 +346,28 @@ def test_report_pdf_bytes_are_reproducible(published_pdf, tmp_path):
     assert render_pdf(html, report.published) == (published_pdf["folder"] / "report.pdf").read_bytes()
 
 
+@pytest.mark.slow  # a spawned process that imports WeasyPrint and matplotlib
+@pytest.mark.real_render
+def test_the_pdf_worker_process_draws_the_same_pdf_from_the_report(published_pdf):
+    """A single edition's print HTML and PDF are drawn in the worker process, from the report sent to it: the
+    bytes are those of the PDF drawn in this process."""
+    from reports import publish
+    from reports.load import load_inputs
+    from reports.reference import load_counties
+    from reports.settings import DEFAULTS
+    from reports.period import week_containing
+    from reports.tables import build_report
+
+    report = build_report(load_inputs(published_pdf["base"] / "inputs"), week_containing(WEEK_END, 5), DEFAULTS,
+                          load_counties(), sample=False, published=NOW.date())
+    worker = publish.PdfWorker()
+    try:
+        pdf = worker.render(report, "https://example.org/detainer-reports/archive/2017-02-03/r1/").result()
+    finally:
+        worker.close()
+    assert pdf == (published_pdf["folder"] / "report.pdf").read_bytes()
+
+
 def test_caveats_name_their_numbers(published):
     caveats = published["json"]["caveats"]
     assert ("Where the counties come from. Detainers issued this week (17): 12 from the County FIPS in the record, "
