@@ -287,8 +287,9 @@ def attribution_review(detainers: pd.DataFrame, counties: Counties) -> pd.DataFr
     The first four columns are laid out as a facilities sheet, so staff copy a row to confirm or override.
     A facility whose detainers were attributed in several ways (some carry their own FIPS) shows its most
     frequent method (the stronger one on a tie) and lists them all."""
-    live = detainers[detainers["row_status"] == "used"]
-    if live.empty:
+    used = ["facility", "facility_code", "city", "state", "county_fips", "jurisdiction_source", "jurisdiction_evidence"]
+    live = detainers.loc[detainers["row_status"] == "used", used]  # only what the review shows: nationally,
+    if live.empty:                                                  # copying every column cost a third of it
         return pd.DataFrame(columns=REVIEW_COLUMNS)
     keys = ["facility", "_code", "_city", "_state"]
     frame = live.assign(_code=live["facility_code"].fillna(""), _city=live["city"].fillna(""),
@@ -302,18 +303,22 @@ def attribution_review(detainers: pd.DataFrame, counties: Counties) -> pd.DataFr
     per_method["_strength"] = per_method["jurisdiction_source"].map(lambda m: strength.get(m, len(strength)))
     per_method = per_method.sort_values([*keys, "n", "_strength"], ascending=[True] * 4 + [False, True],
                                         kind="stable")
-    listing = (per_method.assign(_part=[f"{m}: {n:,}" for m, n in zip(per_method["jurisdiction_source"],
-                                                                       per_method["n"])])
-               .groupby(keys, sort=False)["_part"].agg(", ".join))
+    # a facility's methods, in the order just sorted, and its detainers: a few thousand rows, where a pandas
+    # groupby with a string join cost more than the rest of the review
+    parts: dict[tuple, list[str]] = {}
+    detainers_of: dict[tuple, int] = {}
+    for key, method, n in zip(zip(*(per_method[k] for k in keys)), per_method["jurisdiction_source"],
+                              per_method["n"]):
+        parts.setdefault(key, []).append(f"{method}: {n:,}")
+        detainers_of[key] = detainers_of.get(key, 0) + int(n)
     main = per_method.drop_duplicates(keys).set_index(keys)
-    totals = per_method.groupby(keys, sort=False)["n"].sum()
     review = pd.DataFrame({
         "Facility": main.index.get_level_values(0), "Facility Code": main.index.get_level_values(1),
         "State": main.index.get_level_values(3), "County FIPS": main["fips"].to_numpy(),
         "County": [counties.by_fips[f].label if f else "" for f in main["fips"]],
         "Method": main["jurisdiction_source"].to_numpy(), "Evidence": main["evidence"].to_numpy(),
-        "City": main.index.get_level_values(2), "Detainers": totals.loc[main.index].to_numpy(),
-        "Detainers by method": listing.loc[main.index].to_numpy()}, columns=REVIEW_COLUMNS)
+        "City": main.index.get_level_values(2), "Detainers": [detainers_of[key] for key in main.index],
+        "Detainers by method": [", ".join(parts[key]) for key in main.index]}, columns=REVIEW_COLUMNS)
     weakest = {m: i for i, m in enumerate(reversed(METHODS))}
     order = review["Method"].map(lambda m: weakest.get(m, len(weakest)))
     return (review.assign(_order=order).sort_values(["_order", "Detainers", "Facility"], ascending=[True, False, True],

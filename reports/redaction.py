@@ -8,6 +8,8 @@ listed for staff as a warning (W502) by file, sheet, row and column, never by th
 """
 from __future__ import annotations
 
+from typing import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -36,7 +38,15 @@ def _identifier_texts(column: pd.Series):
     return pa.array(values, type=pa.large_string())
 
 
-def _identifiers_that_could_appear(frames: dict[str, pd.DataFrame]) -> list[str]:
+def _published_texts(frames: dict[str, pd.DataFrame]) -> dict[tuple[str, str], list[str]]:
+    """{(kind, column): the column's distinct texts} for every published text column present."""
+    return {(kind, c): [v for v in frames[kind][c].dropna().unique() if isinstance(v, str)]
+            for kind, columns in PUBLISHED_TEXT.items() if kind in frames and not frames[kind].empty
+            for c in columns if c in frames[kind].columns}
+
+
+def _identifiers_that_could_appear(frames: dict[str, pd.DataFrame], texts: Iterable[str] | None = None
+                                   ) -> list[str]:
     """The inputs' ID values, less those that cannot occur in any published text: an ID is found only where a
     text holds every one of its letters-and-digits runs, so an ID with a run no text holds is left out.
     Hundreds of thousands of IDs, a few thousand texts: the test runs on the IDs in Arrow (C++); IDs that are
@@ -44,10 +54,9 @@ def _identifiers_that_could_appear(frames: dict[str, pd.DataFrame]) -> list[str]
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    texts = {v for kind, columns in PUBLISHED_TEXT.items() if kind in frames
-             for c in columns if c in frames[kind].columns for v in frames[kind][c].dropna().unique()
-             if isinstance(v, str)}
-    tokens = {t.casefold() for text in texts for t in _TOKEN.findall(text)}
+    if texts is None:  # the published texts of ``frames``
+        texts = (t for values in _published_texts(frames).values() for t in values)
+    tokens = {t.casefold() for text in set(texts) for t in _TOKEN.findall(text)}
     columns = [_identifier_texts(frame[c]) for frame in frames.values() for c in IDENTIFIER_COLUMNS
                if c in frame.columns]
     if not columns or not tokens:
@@ -69,7 +78,8 @@ def _identifiers_that_could_appear(frames: dict[str, pd.DataFrame]) -> list[str]
 def redact_published_text(frames: dict[str, pd.DataFrame], label=lambda row, field: field
                           ) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """New frames whose published text columns are cleaned and redacted, and a W502 per redacted cell."""
-    redactor = Redactor(_identifiers_that_could_appear(frames))
+    texts = _published_texts(frames)
+    redactor = Redactor(_identifiers_that_could_appear(frames, (t for values in texts.values() for t in values)))
     out, problems = dict(frames), []
     for kind, columns in PUBLISHED_TEXT.items():
         frame = frames.get(kind)
@@ -78,8 +88,7 @@ def redact_published_text(frames: dict[str, pd.DataFrame], label=lambda row, fie
         present = [c for c in columns if c in frame.columns]
         replaced = {}
         for column in present:
-            results = {value: redactor.redact(clean_text(value)) for value in frame[column].dropna().unique()
-                       if isinstance(value, str)}
+            results = {value: redactor.redact(clean_text(value)) for value in texts[(kind, column)]}
             if all(text == value for value, (text, _) in results.items()):
                 continue
             replaced[column] = frame[column].map(lambda v: results[v][0] if isinstance(v, str) else v)
