@@ -288,8 +288,8 @@ def attribution_review(detainers: pd.DataFrame, counties: Counties) -> pd.DataFr
     A facility whose detainers were attributed in several ways (some carry their own FIPS) shows its most
     frequent method (the stronger one on a tie) and lists them all."""
     used = ["facility", "facility_code", "city", "state", "county_fips", "jurisdiction_source", "jurisdiction_evidence"]
-    live = detainers.loc[detainers["row_status"] == "used", used]  # only what the review shows: nationally,
-    if live.empty:                                                  # copying every column cost a third of it
+    live = detainers.loc[detainers["row_status"] == "used", used]  # only the columns the review reads
+    if live.empty:
         return pd.DataFrame(columns=REVIEW_COLUMNS)
     keys = ["facility", "_code", "_city", "_state"]
     frame = live.assign(_code=live["facility_code"].fillna(""), _city=live["city"].fillna(""),

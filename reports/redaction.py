@@ -8,8 +8,6 @@ listed for staff as a warning (W502) by file, sheet, row and column, never by th
 """
 from __future__ import annotations
 
-from typing import Iterable
-
 import numpy as np
 import pandas as pd
 
@@ -45,8 +43,8 @@ def _published_texts(frames: dict[str, pd.DataFrame]) -> dict[tuple[str, str], l
             for c in columns if c in frames[kind].columns}
 
 
-def _identifiers_that_could_appear(frames: dict[str, pd.DataFrame], texts: Iterable[str] | None = None
-                                   ) -> list[str]:
+def _identifiers_that_could_appear(frames: dict[str, pd.DataFrame],
+                                   published: dict[tuple[str, str], list[str]] | None = None) -> list[str]:
     """The inputs' ID values, less those that cannot occur in any published text: an ID is found only where a
     text holds every one of its letters-and-digits runs, so an ID with a run no text holds is left out.
     Hundreds of thousands of IDs, a few thousand texts: the test runs on the IDs in Arrow (C++); IDs that are
@@ -54,9 +52,9 @@ def _identifiers_that_could_appear(frames: dict[str, pd.DataFrame], texts: Itera
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if texts is None:  # the published texts of ``frames``
-        texts = (t for values in _published_texts(frames).values() for t in values)
-    tokens = {t.casefold() for text in set(texts) for t in _TOKEN.findall(text)}
+    published = _published_texts(frames) if published is None else published
+    texts = {text for values in published.values() for text in values}
+    tokens = {t.casefold() for text in texts for t in _TOKEN.findall(text)}
     columns = [_identifier_texts(frame[c]) for frame in frames.values() for c in IDENTIFIER_COLUMNS
                if c in frame.columns]
     if not columns or not tokens:
@@ -79,7 +77,7 @@ def redact_published_text(frames: dict[str, pd.DataFrame], label=lambda row, fie
                           ) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """New frames whose published text columns are cleaned and redacted, and a W502 per redacted cell."""
     texts = _published_texts(frames)
-    redactor = Redactor(_identifiers_that_could_appear(frames, (t for values in texts.values() for t in values)))
+    redactor = Redactor(_identifiers_that_could_appear(frames, texts))
     out, problems = dict(frames), []
     for kind, columns in PUBLISHED_TEXT.items():
         frame = frames.get(kind)

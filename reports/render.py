@@ -367,7 +367,6 @@ def prepare_print_rendering() -> None:
     load_geometry(tolerance=PRINT_TOLERANCE)
 
 
-
 def _project_fetcher():
     from weasyprint.urls import URLFetcher
 
