@@ -7,6 +7,12 @@ changed layout or alias, or a new software version is a new key, so it is read a
 never reopened. The file's hash itself is taken from a stat index (size, modification time, inode, as git's
 index does) when the file has not been touched since it was hashed, and recomputed otherwise.
 
+Beside the files' entries, frames derived from several files are kept the same way (``store_frame``,
+``store_bundle``), under a key made of what they were derived from: ``reports.load`` keeps the record frames
+(everything but the policies, joined, attributed and corrected) under the keys of the files they came from,
+the run's day and the counties. A cached file's rows are read back only when a stage asks for them
+(``CachedSheet.frame``), so a run that takes the record frames from the cache never reads them.
+
 Entries are written to a temporary folder and renamed into place, so a run killed half-way, or a ``--check``
 beside a publishing run, never leaves one half-written; the cache survives failed runs. It lives in the
 staff folder (``staff/cache`` by default): it holds detainer rows and is never public. Deleting it only costs
@@ -28,6 +34,7 @@ import pandas as pd
 from .atomic import TEMP_PREFIX, rename_into_place, sha256_file, write_atomic
 from .blank import is_null
 from .errors import DataNote, Problem
+from .exceptions import EnvironmentProblem
 from .frames import IDENTIFIER_COLUMNS
 from .resources import code_fingerprint
 
@@ -65,13 +72,20 @@ class SheetMeta:
                    dict(table.columns), dict(table.headers))
 
 
-@dataclasses.dataclass
 class CachedSheet:
-    table: SheetMeta
-    frame: pd.DataFrame
-    problems: list
-    notes: list
-    value_mapping: list
+    """A checked sheet from the cache. Its frame is read from Parquet only when a stage asks for it: a run whose
+    derived frames are cached too (``load_bundle``) never reads the record sheets' rows."""
+
+    def __init__(self, table: SheetMeta, read_frame, problems: list, notes: list, value_mapping: list):
+        self.table, self.problems, self.notes, self.value_mapping = table, problems, notes, value_mapping
+        self._read_frame = read_frame
+        self._frame: pd.DataFrame | None = None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = self._read_frame()
+        return self._frame
 
 
 @dataclasses.dataclass
@@ -145,8 +159,10 @@ class InputCache:
             meta = json.loads((entry / "result.json").read_text(encoding="utf-8"))
             sheets = []
             for n, sheet in enumerate(meta["sheets"]):
-                frame = _restore(entry / f"sheet-{n}.parquet", sheet["dtypes"])
-                sheets.append(CachedSheet(SheetMeta(**sheet["table"]), frame,
+                path = entry / f"sheet-{n}.parquet"
+                if not path.is_file():
+                    raise OSError(f"{path} is missing")
+                sheets.append(CachedSheet(SheetMeta(**sheet["table"]), self._frame_reader(entry, path, sheet["dtypes"]),
                                           [Problem(**p) for p in sheet["problems"]],
                                           [DataNote(**n) for n in sheet["notes"]], sheet["value_mapping"]))
         except (OSError, ValueError, KeyError, TypeError):
@@ -156,6 +172,19 @@ class InputCache:
         os.utime(entry)  # recently used: kept when the cache is pruned
         return FileResult(rel, digest, [Problem(**p) for p in meta["problems"]], meta["sheet_rows"],
                           meta["excluded"], sheets)
+
+    def _frame_reader(self, entry: Path, path: Path, dtypes: dict):
+        """Reads a cached sheet's frame when first asked for. Entries are written once and renamed into place,
+        so this fails only if someone damaged or deleted the cache during the run: the entry is removed (the
+        next run reads the file again) and the run stops."""
+        def read() -> pd.DataFrame:
+            try:
+                return _restore(path, dtypes)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                shutil.rmtree(entry, ignore_errors=True)
+                raise EnvironmentProblem(f"the input cache entry {entry} could not be read ({type(exc).__name__}); "
+                                         "it was removed, and the next run reads that file again") from exc
+        return read
 
     def store(self, result: FileResult) -> None:
         """Keep a file's result for the next runs; a result that cannot be stored is simply not cached."""
@@ -220,6 +249,38 @@ class InputCache:
         def fill(tmp: Path) -> None:
             dtypes = _write_frame(frame, tmp / "frame.parquet")
             (tmp / "dtypes.json").write_text(json.dumps(dtypes), encoding="utf-8")
+
+        self._write_entry(self._memo_entry(name, material), name, fill)
+
+    def load_bundle(self, name: str, material: str) -> tuple[dict, dict, dict] | None:
+        """Frames, Arrow tables and JSON stored by ``store_bundle`` under the same name and material, or None."""
+        if not self.enabled:
+            return None
+        import pyarrow.parquet as pq
+
+        entry = self._memo_entry(name, material)
+        try:
+            meta = json.loads((entry / "bundle.json").read_text(encoding="utf-8"))
+            frames = {n: _restore(entry / f"frame-{i}.parquet", dtypes) for i, (n, dtypes) in enumerate(meta["frames"])}
+            tables = {n: pq.read_table(entry / f"table-{i}.parquet") for i, n in enumerate(meta["tables"])}
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        os.utime(entry)
+        return frames, tables, meta["data"]
+
+    def store_bundle(self, name: str, material: str, frames: dict[str, pd.DataFrame], tables: dict,
+                     data: dict) -> None:
+        """Keep frames, Arrow tables and JSON-able ``data`` for a later run whose ``material`` is the same."""
+        if not self.enabled:
+            return
+        import pyarrow.parquet as pq
+
+        def fill(tmp: Path) -> None:
+            stored = [[n, _write_frame(frame, tmp / f"frame-{i}.parquet")] for i, (n, frame) in enumerate(frames.items())]
+            for i, table in enumerate(tables.values()):
+                pq.write_table(table, tmp / f"table-{i}.parquet")
+            (tmp / "bundle.json").write_text(json.dumps({"frames": stored, "tables": list(tables), "data": data},
+                                                        default=_plain), encoding="utf-8")
 
         self._write_entry(self._memo_entry(name, material), name, fill)
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,8 +119,7 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
         if result.digest:
             digests[result.rel] = result.digest
         for sheet in result.sheets:
-            sheet, late = validate.future_date_problems(sheet, today)
-            problems += sheet.problems + late
+            problems += sheet.problems
             tables[(sheet.table.file, sheet.table.sheet)] = sheet.table
             sheets.append(sheet)
 
@@ -129,10 +130,106 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
             return field_name
         return table.column_label(field_name) if field_name in table.columns else ""
 
-    frames = {kind: join.combine(sheets, kind) for kind in RECORD_KINDS}
+    # Everything but the policies is derived from the record sheets alone: a run whose record files, day and
+    # software are those of an earlier run takes it from the cache and never reads their rows (a new policies
+    # file is read and redacted on its own).
+    material = _records_material(results, cache, today, counties)
+    records = RecordFrames.from_bundle(cache.load_bundle("records", material) if material else None)
+    if records is None:
+        records = derive_records([s for s in sheets if s.table.kind != "policies"], label, counties, today, cache)
+        if material:
+            cache.store_bundle("records", material, *records.to_bundle())
+    policy_sheets, late = [], []
+    for sheet in (s for s in sheets if s.table.kind == "policies"):
+        sheet, sheet_late = validate.future_date_problems(sheet, today)
+        policy_sheets.append(sheet)
+        late += sheet_late
+    policies = join.combine(policy_sheets, "policies")
+    require_columns(policies, read_columns("policies"), "the combined policies frame")
+    redacted_policies, redacted = redaction.redact_published_text({"policies": policies}, label, records.identifiers)
+    problems += records.problems + late + redacted
+    problems += identical_files(digests, tables)
+    data_notes = [n for s in sheets for n in s.notes]
+    frames_out = {"detainers": records.detainers, "charges": records.charges,
+                  "facilities": records.facilities, "policies": redacted_policies["policies"]}
+    status = pd.concat(
+        [f[list(ROW_STATUS_COLUMNS)] for f in (*frames_out.values(), records.correction_rows)]
+        + [pd.DataFrame(excluded_rows, columns=list(ROW_STATUS_COLUMNS))],
+        ignore_index=True)
+    reconciliation = reconcile(pd.DataFrame(sheet_rows, columns=["file", "sheet", "kind", "layout"]), status)
+    # in the order staff read their files: by file, sheet, row and column (file-level problems first)
+    problems.sort(key=lambda p: (p.file, p.sheet, p.row or 0, p.column, p.code))
+    return Dataset(**frames_out, problems=problems, reconciliation=reconciliation, row_status=status,
+                   changes=records.changes, attribution=records.attribution, data_notes=data_notes,
+                   files=[p.relative_to(inputs_dir).as_posix() for p in paths],
+                   correction_rows=records.correction_rows, corrections=records.corrections,
+                   responses=records.responses, correction_log=records.correction_log,
+                   value_mapping=value_mapping(sheets))
+
+
+@dataclass
+class RecordFrames:
+    """What the detainer, charge, facility and corrections sheets give the run, derived from them alone."""
+
+    detainers: pd.DataFrame
+    charges: pd.DataFrame
+    facilities: pd.DataFrame
+    correction_rows: pd.DataFrame
+    corrections: pd.DataFrame
+    responses: pd.DataFrame
+    correction_log: pd.DataFrame
+    changes: pd.DataFrame
+    attribution: pd.DataFrame
+    problems: list[Problem]
+    identifiers: object  # redaction.identifier_texts of the record sheets (Arrow): the policies are redacted for them
+
+    def to_bundle(self) -> tuple[dict, dict, dict]:
+        frames = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                  if f.name not in ("problems", "identifiers")}
+        return frames, {"identifiers": self.identifiers}, {"problems": [dataclasses.asdict(p) for p in self.problems]}
+
+    @classmethod
+    def from_bundle(cls, bundle) -> "RecordFrames | None":
+        if bundle is None:
+            return None
+        frames, tables, data = bundle
+        return cls(**frames, problems=[Problem(**p) for p in data["problems"]], identifiers=tables["identifiers"])
+
+
+def _records_material(results, cache: InputCache, today: dt.date, counties: Counties) -> str | None:
+    """What the record frames are derived from: each record file's cache key (its content, path, the layouts,
+    settings and software) and sheets, the run's day and the counties. None without a cache, or when a file
+    could not be hashed (its content is unknown)."""
+    if not cache.enabled:
+        return None
+    files = []
+    for result in results:
+        kinds = [(s.table.sheet, s.table.kind) for s in result.sheets]
+        if all(kind == "policies" for _, kind in kinds) and kinds:
+            continue  # a policies file changes no record frame
+        if result.digest is None:
+            if kinds:
+                return None
+            continue  # a file with no sheet read adds nothing to the record frames
+        files.append([result.rel, cache.key(result.digest, result.rel), kinds])
+    counties_key = hashlib.sha256(repr(sorted(counties.by_fips.items())).encode("utf-8")).hexdigest()
+    return json.dumps({"files": files, "today": today.isoformat(), "counties": counties_key})
+
+
+def derive_records(sheets: list, label, counties: Counties, today: dt.date, cache: InputCache) -> RecordFrames:
+    """The record sheets checked against the run's day, combined, redacted, de-duplicated, attributed to
+    counties, corrected and linked."""
+    problems: list[Problem] = []
+    dated = []
+    for sheet in sheets:
+        sheet, late = validate.future_date_problems(sheet, today)
+        problems += late
+        dated.append(sheet)
+    frames = {kind: join.combine(dated, kind) for kind in RECORD_KINDS if kind != "policies"}
     for kind, frame in frames.items():
         require_columns(frame, read_columns(kind), f"the combined {kind} frame")
-    frames, redacted = redaction.redact_published_text(frames, label)
+    identifiers = redaction.identifier_texts(frames)
+    frames, redacted = redaction.redact_published_text(frames, label, identifiers)
     problems += redacted
     changes = join.resolve_duplicates(frames["detainers"], problems, label)
     staff_map, frames["facilities"] = attribution_sources.staff_facilities(frames["facilities"], problems, label)
@@ -144,7 +241,6 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
     by_detainer = apply_detainer_corrections(frames["detainers"], frames["corrections"],
                                              before_corrections["county_fips"], counties, label)
     problems += by_detainer.problems
-    frames["corrections"] = by_detainer.corrections
     # corrections may change a facility or a state: only those facilities are attributed again
     located_by = [*attribution.FACILITY_KEY, "county_fips"]
     if by_detainer.detainers[located_by].equals(frames["detainers"][located_by]):  # no correction moved one
@@ -153,11 +249,11 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
         attributed, facilities = attribution.assign_jurisdictions(by_detainer.detainers, staff_map, counties,
                                                                   known=facilities)
     cache.store_frame("facility-attribution", memo, facilities)
-    by_county = apply_county_corrections(attributed, frames["corrections"], by_detainer.applied, counties, label)
+    by_county = apply_county_corrections(attributed, by_detainer.corrections, by_detainer.applied, counties, label)
     problems += by_county.problems
     detainers = by_county.detainers
     public_corrections, responses, correction_log = correction_tables(
-        frames["corrections"], detainers, by_county.applied, counties)
+        by_detainer.corrections, detainers, by_county.applied, counties)
     charges = join.link_charges(frames["charges"], detainers, problems, label)
     require_columns(detainers, DETAINER_COLUMNS, "the detainers frame after corrections")
     require_columns(charges, LINKED_CHARGE_COLUMNS, "the charges frame after linking")
@@ -169,23 +265,8 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
             f"{counted(int(unattributed['Detainers'].sum()), 'detainer')} "
             f"{'has' if len(unattributed) == 1 else 'have'} no county; their detainers are counted nationally "
             "as 'jurisdiction not determined'")))
-
-    problems += identical_files(digests, tables)
-    data_notes = [n for s in sheets for n in s.notes]
-    frames_out = {"detainers": detainers, "charges": charges,
-                  "facilities": frames["facilities"], "policies": frames["policies"]}
-    status = pd.concat(
-        [f[list(ROW_STATUS_COLUMNS)] for f in (*frames_out.values(), frames["corrections"])]
-        + [pd.DataFrame(excluded_rows, columns=list(ROW_STATUS_COLUMNS))],
-        ignore_index=True)
-    reconciliation = reconcile(pd.DataFrame(sheet_rows, columns=["file", "sheet", "kind", "layout"]), status)
-    # in the order staff read their files: by file, sheet, row and column (file-level problems first)
-    problems.sort(key=lambda p: (p.file, p.sheet, p.row or 0, p.column, p.code))
-    return Dataset(**frames_out, problems=problems, reconciliation=reconciliation, row_status=status,
-                   changes=changes, attribution=review, data_notes=data_notes,
-                   files=[p.relative_to(inputs_dir).as_posix() for p in paths],
-                   correction_rows=frames["corrections"], corrections=public_corrections, responses=responses,
-                   correction_log=correction_log, value_mapping=value_mapping(sheets))
+    return RecordFrames(detainers, charges, frames["facilities"], by_detainer.corrections, public_corrections,
+                        responses, correction_log, changes, review, problems, identifiers)
 
 
 def check_file(path: Path, rel: str, digest: str | None, inputs_dir: Path, layouts, counties: Counties,

@@ -43,41 +43,60 @@ def _published_texts(frames: dict[str, pd.DataFrame]) -> dict[tuple[str, str], l
             for c in columns if c in frames[kind].columns}
 
 
-def _identifiers_that_could_appear(frames: dict[str, pd.DataFrame],
-                                   published: dict[tuple[str, str], list[str]] | None = None) -> list[str]:
-    """The inputs' ID values, less those that cannot occur in any published text: an ID is found only where a
-    text holds every one of its letters-and-digits runs, so an ID with a run no text holds is left out.
-    Hundreds of thousands of IDs, a few thousand texts: the test runs on the IDs in Arrow (C++); IDs that are
-    not plain ASCII are always kept (case folding can change their runs)."""
+def identifier_texts(frames: dict[str, pd.DataFrame]):
+    """Every distinct ID of the frames' ID columns as the redactor reads them, as an Arrow table: ``id``, and
+    ``first_run``, its first letters-and-digits run in lower case (null for an ID that is not plain ASCII or
+    has no run). A cached run keeps this table, so a new policies file is checked against the IDs of the
+    other inputs without reading them again; the first run lets most IDs be ruled out without splitting them."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    published = _published_texts(frames) if published is None else published
-    texts = {text for values in published.values() for text in values}
-    tokens = {t.casefold() for text in texts for t in _TOKEN.findall(text)}
     columns = [_identifier_texts(frame[c]) for frame in frames.values() for c in IDENTIFIER_COLUMNS
                if c in frame.columns]
-    if not columns or not tokens:
+    ids = (pc.unique(pa.chunked_array(columns, type=pa.large_string()).combine_chunks()) if columns
+           else pa.array([], type=pa.large_string()))
+    first = pc.struct_field(pc.extract_regex(pc.ascii_lower(ids), r"(?P<run>[0-9a-z]+)"), [0])
+    first = pc.if_else(pc.string_is_ascii(ids), first, pa.scalar(None, type=pa.large_string()))
+    return pa.table({"id": ids, "first_run": first})
+
+
+def _identifiers_that_could_appear(published: dict[tuple[str, str], list[str]], identifiers) -> list[str]:
+    """Of ``identifiers`` (``identifier_texts``), the IDs that can occur in a published text: an ID is found only
+    where a text holds every one of its letters-and-digits runs, so an ID with a run no text holds is left out.
+    Hundreds of thousands of IDs, a few thousand texts: the test runs on the IDs in Arrow (C++), first on each
+    ID's first run, then on all runs of the IDs left; IDs that are not plain ASCII are always kept (case folding
+    can change their runs)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = {text for values in published.values() for text in values}
+    tokens = {t.casefold() for text in texts for t in _TOKEN.findall(text)}
+    if not identifiers.num_rows or not tokens:
         return []
-    # not de-duplicated first: hashing 640,000 IDs costs more than splitting the repeated ones again
-    ids = pa.chunked_array(columns, type=pa.large_string()).combine_chunks()
+    token_set = pa.array(list(tokens), type=pa.large_string())
+    first = identifiers.column("first_run")
+    ids = identifiers.column("id").filter(pc.or_(pc.is_null(first), pc.is_in(first, value_set=token_set)))
+    ids = ids.combine_chunks()
     if not len(ids):
         return []
     runs = pc.split_pattern_regex(pc.ascii_lower(ids), "[^0-9a-z]+")  # non-ASCII IDs are kept anyway
     run = pc.list_flatten(runs)
-    unheld = pc.and_(pc.not_equal(run, ""),
-                     pc.invert(pc.is_in(run, value_set=pa.array(list(tokens), type=pa.large_string()))))
+    unheld = pc.and_(pc.not_equal(run, ""), pc.invert(pc.is_in(run, value_set=token_set)))
     owners = pc.list_parent_indices(runs).to_numpy()[unheld.to_numpy(zero_copy_only=False)]
     has_unheld_run = np.bincount(owners, minlength=len(ids)) > 0
     ascii_only = pc.string_is_ascii(ids).to_numpy(zero_copy_only=False)
     return sorted(set(ids.filter(pa.array(~ascii_only | ~has_unheld_run)).to_pylist()))
 
 
-def redact_published_text(frames: dict[str, pd.DataFrame], label=lambda row, field: field
+def redact_published_text(frames: dict[str, pd.DataFrame], label=lambda row, field: field, identifiers=None
                           ) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
-    """New frames whose published text columns are cleaned and redacted, and a W502 per redacted cell."""
+    """New frames whose published text columns are cleaned and redacted, and a W502 per redacted cell.
+    The IDs looked for are those of the frames' ID columns, or ``identifiers`` (``identifier_texts``) when given:
+    the policies are redacted on their own, with the IDs of the other inputs (``reports.load``). Which IDs a
+    text holds does not depend on the other texts, so redacting frames apart or together gives the same texts."""
     texts = _published_texts(frames)
-    redactor = Redactor(_identifiers_that_could_appear(frames, texts))
+    ids = identifier_texts(frames) if identifiers is None else identifiers
+    redactor = Redactor(_identifiers_that_could_appear(texts, ids))
     out, problems = dict(frames), []
     for kind, columns in PUBLISHED_TEXT.items():
         frame = frames.get(kind)

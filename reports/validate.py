@@ -10,7 +10,6 @@ column come from ``detainer_ids``; the corrections sheet's own row rules are ``c
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
@@ -360,4 +359,5 @@ def future_date_problems(sheet: ValidatedSheet, today: dt.date) -> tuple[Validat
     if not errors.any():
         return sheet, []
     status = frame["row_status"].where(~errors, "error")
-    return dataclasses.replace(sheet, frame=frame.assign(row_status=status)), problems
+    return ValidatedSheet(table, frame.assign(row_status=status), sheet.problems, sheet.notes,
+                          sheet.value_mapping), problems

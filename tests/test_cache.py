@@ -51,10 +51,14 @@ def _load(inputs, cache_dir, settings=DEFAULTS):
     return load_inputs(inputs, settings=settings, today=TODAY, cache_dir=cache_dir)
 
 
+DATASET_FRAMES = ("detainers", "charges", "facilities", "policies", "correction_rows", "corrections", "responses",
+                  "correction_log", "changes", "attribution", "row_status")
+
+
 def _same(a, b):
-    for kind in ("detainers", "charges", "facilities", "policies", "correction_rows", "corrections"):
+    for kind in DATASET_FRAMES:
         pd.testing.assert_frame_equal(getattr(a, kind).reset_index(drop=True), getattr(b, kind).reset_index(drop=True))
-    assert [p.line() for p in a.problems] == [p.line() for p in b.problems]
+    assert a.problems == b.problems
     pd.testing.assert_frame_equal(a.reconciliation, b.reconciliation)
     assert a.notes == b.notes
     pd.testing.assert_frame_equal(a.value_mapping, b.value_mapping)
@@ -164,3 +168,76 @@ def test_facilities_attributed_before_are_not_attributed_again_unless_the_staff_
     without_sheet = _load(inputs, cache_dir)
     assert calls  # the staff sheet mapped some of them: attributed again without it
     pd.testing.assert_frame_equal(without_sheet.detainers, fresh.detainers)
+
+
+POLICY_WITH_AN_ID = ("Jurisdiction,State,Date Enacted,Policy,Criteria\n"
+                     "Cook County,IL,2017-01-02,Limits,Honored for CHD-2 only\n")
+
+
+@pytest.fixture
+def derivations(monkeypatch):
+    """The runs that derived the record frames (redaction, duplicates, attribution, corrections, links) instead
+    of taking them from the cache."""
+    from reports import load
+
+    calls = []
+    real = load.derive_records
+
+    def counting(sheets, *args, **kwargs):
+        calls.append(sorted({s.table.file for s in sheets}))
+        return real(sheets, *args, **kwargs)
+
+    monkeypatch.setattr(load, "derive_records", counting)
+    return calls
+
+
+def test_a_new_policies_file_is_read_and_redacted_alone_the_record_frames_come_from_the_cache(
+        inputs, tmp_path, reads, derivations, monkeypatch):
+    """The warm run of the benchmark: one small new file. The record sheets' rows are not even read back from
+    the cache (their frames come derived), the policy naming a detainer's ID is still redacted, and the dataset
+    is the one a run without a cache gives."""
+    _load(inputs, tmp_path / "cache")
+    assert len(derivations) == 1
+    (inputs / "policies.csv").write_text(POLICY_WITH_AN_ID, encoding="utf-8")
+    reads.clear()
+    restored = []
+    real_restore = cache._restore
+    monkeypatch.setattr(cache, "_restore", lambda path, dtypes: restored.append(path.name) or real_restore(path, dtypes))
+    warm = _load(inputs, tmp_path / "cache")
+    assert reads == ["policies.csv"] and len(derivations) == 1
+    assert not any(name.startswith("sheet-") for name in restored)  # no record sheet's rows read back
+    assert list(warm.policies["criteria"]) == ["Honored for [redacted] only"]
+    assert [(p.code, p.file, p.row) for p in warm.problems if p.code == "W502"] == [("W502", "policies.csv", 2)]
+    _same(warm, _load(inputs, None))
+
+
+def test_the_record_frames_are_derived_again_when_a_record_file_the_day_or_the_software_changes(
+        inputs, tmp_path, derivations, monkeypatch):
+    _load(inputs, tmp_path / "cache")
+    _load(inputs, tmp_path / "cache")
+    assert len(derivations) == 1
+    changed = inputs / "pa_first50.csv"
+    changed.write_text(changed.read_text(encoding="utf-8").replace("Case Closed", "Lifted", 1), encoding="utf-8")
+    changed_file = _load(inputs, tmp_path / "cache")
+    assert len(derivations) == 2 and "Lifted" in set(changed_file.used("detainers")["outcome_detail"])
+    load_inputs(inputs, today=TODAY + dt.timedelta(days=1), cache_dir=tmp_path / "cache")
+    assert len(derivations) == 3
+    monkeypatch.setattr(cache, "software_key", lambda: "a newer version")
+    _load(inputs, tmp_path / "cache")
+    assert len(derivations) == 4
+    _same(_load(inputs, tmp_path / "cache"), _load(inputs, None))
+    assert len(derivations) == 5  # the run without a cache derives them, and stores nothing
+
+
+def test_a_cache_entry_damaged_during_a_run_stops_it_with_one_line_and_is_removed(inputs, tmp_path):
+    from reports.exceptions import EnvironmentProblem
+
+    _load(inputs, tmp_path / "cache")
+    for bundle in (tmp_path / "cache").glob("records-*"):
+        shutil.rmtree(bundle)
+    damaged = next((tmp_path / "cache").glob("*/sheet-0.parquet"))
+    damaged.write_bytes(b"not parquet")
+    with pytest.raises(EnvironmentProblem, match="could not be read .* it was removed"):
+        _load(inputs, tmp_path / "cache")
+    assert not damaged.parent.exists()
+    _same(_load(inputs, tmp_path / "cache"), _load(inputs, None))  # the next run reads that file again

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from reports.period import Week, week_containing
 from reports.disclosure import top_code, week_ending, week_only
-from reports.redaction import _identifiers_that_could_appear
+from reports.redaction import _identifiers_that_could_appear, _published_texts, identifier_texts, redact_published_text
 from reports.privacy import A_NUMBER, DATE_OF_BIRTH, FINDING_COLUMNS, IDENTIFIER, REDACTED, Redactor, redact_frame
 from reports.suppression import SUPPRESSED, suppress
 
@@ -167,6 +167,10 @@ def test_redact_frame_returns_new_frames_and_findings_without_values():
     assert not any("209999999" in v or "SUBJ" in v or "1990" in v for v in published)
 
 
+def candidates(frames):
+    return _identifiers_that_could_appear(_published_texts(frames), identifier_texts(frames))
+
+
 def test_only_ids_whose_every_run_is_in_some_text_are_looked_for():
     """The published-text scan looks for the IDs that could occur: 'ICE' is in a facility name, so 'ice-…'
     detainer IDs share a first run with the texts, but only the one whose other run is there too is kept."""
@@ -174,9 +178,9 @@ def test_only_ids_whose_every_run_is_in_some_text_are_looked_for():
         "detainer_id": ["ice-3f2a9b", "ice-77c0de", "ICE-FFFF00", None],
         "subject_id": [pd.NA, "Müller-9", "77c0de91", 1234567.0],
         "facility": ["ICE Processing Center 77C0DE", "Jail", "ice", "no 1234567"]})}
-    assert _identifiers_that_could_appear(frames) == ["1234567", "Müller-9", "ice-77c0de"]
-    assert _identifiers_that_could_appear({"detainers": frames["detainers"].astype({"detainer_id": "string"})}
-                                          ) == ["1234567", "Müller-9", "ice-77c0de"]
+    assert candidates(frames) == ["1234567", "Müller-9", "ice-77c0de"]
+    assert candidates({"detainers": frames["detainers"].astype({"detainer_id": "string"})}
+                      ) == ["1234567", "Müller-9", "ice-77c0de"]
 
 
 id_runs = st.text(alphabet="abcXYZ019ßé", min_size=1, max_size=4)
@@ -187,9 +191,32 @@ id_runs = st.text(alphabet="abcXYZ019ßé", min_size=1, max_size=4)
 @FAST
 def test_leaving_out_ids_no_text_can_hold_changes_no_redaction(ids, texts):
     frames = {"detainers": pd.DataFrame({"detainer_id": ids}, dtype=object), "charges": pd.DataFrame({"charge": texts})}
-    every, candidates = Redactor(ids), Redactor(_identifiers_that_could_appear(frames))
+    every, looked_for = Redactor(ids), Redactor(candidates(frames))
     for text in texts:
-        assert candidates.redact(text) == every.redact(text)
+        assert looked_for.redact(text) == every.redact(text)
+
+
+@given(st.lists(st.lists(id_runs, min_size=1, max_size=3).map("-".join), min_size=1, max_size=6),
+       st.lists(st.lists(id_runs, max_size=6).map(" ".join), min_size=1, max_size=3),
+       st.lists(st.lists(id_runs, max_size=6).map(" ".join), min_size=1, max_size=3))
+@FAST
+def test_policies_redacted_apart_with_the_records_ids_read_as_when_redacted_together(ids, facilities, criteria):
+    """A run whose record frames come from the cache redacts a new policies file on its own, with the records'
+    IDs (``reports.load``): the texts and the warnings are those of redacting everything at once."""
+    def sheet(file, **columns):
+        rows = len(next(iter(columns.values())))
+        return pd.DataFrame({"source_file": file, "source_sheet": "", "source_row": range(2, rows + 2), **columns})
+
+    facility = (facilities * len(ids))[:len(ids)]
+    frames = {"detainers": sheet("d.csv", detainer_id=ids, facility=facility),
+              "policies": sheet("p.csv", criteria=criteria)}
+    together, together_found = redact_published_text(frames)
+    records, records_found = redact_published_text({"detainers": frames["detainers"]})
+    policies, policies_found = redact_published_text({"policies": frames["policies"]},
+                                                     identifiers=identifier_texts({"detainers": frames["detainers"]}))
+    pd.testing.assert_frame_equal(together["detainers"], records["detainers"])
+    pd.testing.assert_frame_equal(together["policies"], policies["policies"])
+    assert together_found == records_found + policies_found
 
 
 def test_redact_frame_with_nothing_found_has_empty_findings():
