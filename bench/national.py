@@ -584,6 +584,73 @@ def write_export(path: Path, det: dict, title: str, exported: dt.date, seed: int
     return n
 
 
+SHARED_STRINGS_FILE = "ice-detainers-national-shared-strings.xlsx"
+_INLINE_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?) t="inlineStr"><is><t( xml:space="preserve")?>(.*?)</t></is></c>',
+                          re.DOTALL)
+_SHARED_STRINGS_TYPE = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+_SHARED_STRINGS_RELATION = (b'<Relationship Id="rIdSharedStrings" Type="http://schemas.openxmlformats.org/'
+                            b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>')
+
+
+def shared_strings_copy(source: Path, target: Path) -> int:
+    """The same workbook with its text in a shared-strings table, as Excel and ICE's tools write it (XlsxWriter's
+    constant-memory mode, which makes the set, writes inline strings). The sheet XML is streamed, block by block
+    of whole rows; returns the number of distinct strings."""
+    import zipfile
+
+    index: dict[bytes, int] = {}
+    preserve: set[int] = set()
+    cells = [0]
+
+    def shared(match: re.Match) -> bytes:
+        cells[0] += 1
+        text = match[4]
+        number = index.setdefault(text, len(index))
+        if match[3]:
+            preserve.add(number)
+        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (match[1], match[2], number)
+
+    tmp = target.with_name(target.name + ".part")
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as new:
+        for info in old.infolist():
+            if info.filename == "xl/worksheets/sheet1.xml":
+                with old.open(info) as sheet, new.open(info.filename, "w", force_zip64=True) as out:
+                    pending = b""
+                    while block := sheet.read(1 << 24):
+                        pending += block
+                        cut = pending.rfind(b"</row>") + len(b"</row>")
+                        if cut < len(b"</row>"):
+                            continue
+                        out.write(_INLINE_CELL.sub(shared, pending[:cut]))
+                        pending = pending[cut:]
+                    out.write(_INLINE_CELL.sub(shared, pending))
+                continue
+            data = old.read(info)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", _SHARED_STRINGS_TYPE + b"</Types>")
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", _SHARED_STRINGS_RELATION + b"</Relationships>")
+            new.writestr(info.filename, data)
+        with new.open("xl/sharedStrings.xml", "w", force_zip64=True) as out:
+            out.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.'
+                      b'openxmlformats.org/spreadsheetml/2006/main" count="%d" uniqueCount="%d">' % (cells[0], len(index)))
+            for number, text in enumerate(index):
+                space = b' xml:space="preserve"' if number in preserve else b""
+                out.write(b"<si><t%s>%s</t></si>" % (space, text))
+            out.write(b"</sst>")
+    tmp.replace(target)
+    return len(index)
+
+
+def shared_strings_variant(folder: Path) -> Path:
+    """``SHARED_STRINGS_FILE`` beside the set's variants, made from its main file once."""
+    target = folder / "variants" / SHARED_STRINGS_FILE
+    if not target.is_file():
+        shared_strings_copy(folder / "inputs" / MAIN_FILE, target)
+    return target
+
+
 def write_template_xlsx(path: Path, title: str, header: list[str], rows: list[list], created: dt.datetime) -> None:
     """A sheet in the project's template layout: a title line, a blank row, the header on row 3."""
     import xlsxwriter

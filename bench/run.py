@@ -41,7 +41,7 @@ DOCUMENT = PROJECT / "docs" / "performance.md"
 # What follows this line in the document is written by hand (the history of the figures, how far the design
 # scales) and is kept when a run rewrites what is above it.
 KEPT_PART = "<!-- Written by hand below this line: bench/run.py keeps it. -->"
-GROUPS = ("reads", "cold", "backfill", "overlap", "pdfmap", "scaling")
+GROUPS = ("reads", "cold", "backfill", "overlap", "pdfmap", "shared", "scaling")
 PACKAGES = ("pandas", "numpy", "python-calamine", "openpyxl", "XlsxWriter", "weasyprint", "Jinja2", "matplotlib",
             "pypdf", "fastexcel", "pyarrow")
 
@@ -279,6 +279,20 @@ class Harness:
         if pages:
             row.value = f"{max(pages.values())} pages"
 
+    def shared(self) -> None:
+        """The main file with its text in a shared-strings table, as ICE's own exports are: its own baseline
+        read and a cold run on it (the other inputs as in the cold run)."""
+        self.say(f"making {national.SHARED_STRINGS_FILE} (once) …")
+        workbook = national.shared_strings_variant(self.data)
+        warm_page_cache(workbook.parent)
+        self.row("shared_baseline", "shared strings: python-calamine reads the whole sheet",
+                 note=f"{national.SHARED_STRINGS_FILE}: the same cells, text in xl/sharedStrings.xml")
+        self.timed("shared_baseline", [sys.executable, str(BENCH / "readers.py"), "calamine", str(workbook)])
+        others = [p for p in sorted((self.data / "inputs").iterdir()) if p.name != national.MAIN_FILE]
+        self.row("shared_cold", "shared strings: generate.py, one week, cold",
+                 note="in place of the main file; fresh folders")
+        self.generate("shared_cold", self.scenario("shared", workbook, *others))
+
     def scaling_line(self) -> None:
         full = self.args.rows
         for rows in (full // 8, full // 4, full // 2, full):
@@ -332,6 +346,16 @@ class Harness:
                 cold.versus += f"; {m:.2f} × peak"
                 failed = [what for what, bad in (("time", t > 1.0), ("memory", m > 0.6)) if bad]
                 cold.verdict = f"FAIL ({', '.join(failed)})" if failed else "pass"
+        shared_base, shared_cold = r.get("shared_baseline"), r.get("shared_cold")
+        if shared_cold and shared_base and shared_base.run and shared_base.run.ok:
+            t = ratio("shared_cold", shared_base)
+            verdict(shared_cold, "as cold, against this file's baseline", t, 1.0,
+                    f"{t:.2f} × time" if t is not None else "")
+            if shared_cold.run and shared_cold.run.ok:
+                m = shared_cold.run.peak_mib / shared_base.run.peak_mib
+                shared_cold.versus += f"; {m:.2f} × peak"
+                failed = [what for what, bad in (("time", t > 1.0), ("memory", m > 0.6)) if bad]
+                shared_cold.verdict = f"FAIL ({', '.join(failed)})" if failed else "pass"
         for key, limit, what in (("warm_check", 0.10, "10"), ("warm_publish", 0.40, "40"), ("noop", 0.05, "5"),
                                  ("plain", 0.05, "5")):
             if key in r and cold_ok:
@@ -602,7 +626,9 @@ def document(h: Harness, info: dict, started: dt.datetime, finished: dt.datetime
         "detainer is 'jurisdiction not determined'), and the last week rendered with `facilities.xlsx` mapping "
         "most facilities to counties (the jurisdiction tables at full size).",
         "- The .xlsx files are written by XlsxWriter in constant-memory mode, which stores text as inline "
-        "strings; Excel and ICE's tools use a shared-strings table. Both readers handle either.",
+        "strings; Excel and ICE's tools use a shared-strings table. The *shared strings* rows use a copy of the "
+        f"main file with the same cells and its text moved into a shared-strings table (`{national.SHARED_STRINGS_FILE}`, "
+        "made once by `national.shared_strings_copy`), each ratio against that file's own baseline read.",
         "",
     ]
     return "\n".join(lines)

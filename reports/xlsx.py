@@ -234,12 +234,93 @@ class _NotCuttable(Exception):
     """The sheet's rows cannot be handed over in blocks; it is read whole."""
 
 
+class _NotIndexable(Exception):
+    """The blocks cannot hold shared strings by their index; each carries the whole table instead."""
+
+
+# A text cell from the shared-strings table goes to calamine as a formula's text result holding its index after a
+# private-use character (never in an export's text: a sheet holding it is read the other way), and is looked up in
+# the table, parsed once, when the block's column comes back: a block then needs no copy of the table, which
+# calamine would parse again for every block (a national export's table: about 900,000 strings, 25 MB).
+_INDEX_MARK = "\ue000"
+_SHARED_CELL = b' t="s"><v>'
+_MARKED_CELL = b' t="str"><v>' + _INDEX_MARK.encode("utf-8")
+_PLAIN_SHARED_STRING = re.compile(r'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>')
+_XML_ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]+)|#x([0-9a-fA-F]+));")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def _unescape(text: str) -> str:
+    return _XML_ENTITY.sub(lambda m: _ENTITIES[m[1]] if m[1] else chr(int(m[2]) if m[2] else int(m[3], 16)), text)
+
+
+def shared_string_table(sst: bytes):
+    """The shared-strings table as an Arrow text array, when every string is plain text in one ``<t>``, read
+    exactly as calamine reads it; None for a table with rich-text runs, phonetic hints, ``_xHHHH_`` escapes or
+    carriage returns (calamine's own reading of those is kept: each block then carries the table)."""
+    import pyarrow as pa
+
+    if b"_x" in sst or b"\r" in sst:
+        return None
+    texts = _PLAIN_SHARED_STRING.findall(sst.decode("utf-8"))
+    if len(texts) != sst.count(b"<si"):
+        return None
+    if b"&" in sst:
+        texts = [_unescape(t) if "&" in t else t for t in texts]
+    return pa.array(texts, type=pa.large_string())
+
+
+def _mark_shared_cells(rows_xml) -> bytes:
+    """The rows with each shared-string cell as its marked index (``_INDEX_MARK``)."""
+    rows_xml = bytes(rows_xml)
+    if _INDEX_MARK.encode("utf-8") in rows_xml:
+        raise _NotIndexable
+    marked = rows_xml.replace(_SHARED_CELL, _MARKED_CELL)
+    if b't="s"' in marked:  # a shared-string cell written otherwise (or the words in a text: read the other way)
+        raise _NotIndexable
+    return marked
+
+
+def _resolve_shared(array, table):
+    """A block's column with every marked index replaced by its text from the shared-strings table."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return array
+    marked = pc.starts_with(array, _INDEX_MARK)
+    if not pc.any(marked).as_py():
+        return array
+    index = pc.cast(pc.utf8_slice_codeunits(pc.if_else(marked, array, _INDEX_MARK + "0"), 1), pa.int64())
+    if pc.max(index).as_py() >= len(table):
+        raise _NotIndexable
+    return pc.if_else(marked, table.take(index).cast(array.type), array)
+
+
 def as_is(array):
     return array
 
 
 def _read_in_row_blocks(path: Path, part: str, date1904: bool, header_index: int, indexes: list[int],
                         tail: SheetTail, convert: Callable = as_is) -> dict:
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        common = {name: archive.read(f"xl/{name}") for name in ("styles.xml", "sharedStrings.xml")
+                  if f"xl/{name}" in names}
+    table = shared_string_table(common["sharedStrings.xml"]) if "sharedStrings.xml" in common else None
+    if table is not None:
+        try:
+            return _read_blocks(path, part, date1904, header_index, indexes, tail, convert,
+                                {"styles.xml": common["styles.xml"]} if "styles.xml" in common else {}, table)
+        except _NotIndexable:
+            tail.has_formula, tail.after_data = False, b""
+    return _read_blocks(path, part, date1904, header_index, indexes, tail, convert, common, None)
+
+
+def _read_blocks(path: Path, part: str, date1904: bool, header_index: int, indexes: list[int], tail: SheetTail,
+                 convert: Callable, common: dict, table) -> dict:
+    """The blocks read on parser threads: with ``table``, shared strings go by their index (``_INDEX_MARK``)
+    and blocks carry no table; without, each block carries ``common``'s table."""
     from concurrent.futures import ThreadPoolExecutor
 
     columns: dict[int, list] = {i: [] for i in indexes}
@@ -251,13 +332,11 @@ def _read_in_row_blocks(path: Path, part: str, date1904: bool, header_index: int
 
     # fastexcel releases the GIL: blocks are parsed on both cores while this thread inflates the next one
     with zipfile.ZipFile(path) as archive, ThreadPoolExecutor(BLOCK_PARSERS, "xlsx-block") as parsers:
-        names = set(archive.namelist())
-        common = {name: archive.read(f"xl/{name}") for name in ("styles.xml", "sharedStrings.xml")
-                  if f"xl/{name}" in names}
         block_bytes = max(ROW_BLOCK_XML_BYTES, SHARED_STRINGS_PER_BLOCK * len(common.get("sharedStrings.xml", b"")))
-        blocks = _blocks(archive, part, header_index + 1, indexes, common, date1904, block_bytes, tail)
+        blocks = _blocks(archive, part, header_index + 1, indexes, common, date1904, block_bytes, tail,
+                         mark_shared=table is not None)
         for book, count in blocks:
-            in_flight.append(parsers.submit(_read_block, book, count, indexes, convert))
+            in_flight.append(parsers.submit(_read_block, book, count, indexes, convert, table))
             while len(in_flight) > BLOCK_PARSERS:  # memory: at most this many blocks parsed at a time
                 collect(in_flight.popleft())
         while in_flight:
@@ -266,7 +345,7 @@ def _read_in_row_blocks(path: Path, part: str, date1904: bool, header_index: int
 
 
 def _blocks(archive: zipfile.ZipFile, part: str, done: int, indexes: list[int], common: dict, date1904: bool,
-            block_bytes: int, tail: SheetTail):
+            block_bytes: int, tail: SheetTail, mark_shared: bool = False):
     """The sheet's rows numbered above ``done`` (rows 1..done are the header and what is above it), as
     (a one-sheet workbook, how many rows it covers) for blocks of about ``block_bytes`` of XML; the last
     block covers every row to its last cell (None).
@@ -310,7 +389,8 @@ def _blocks(archive: zipfile.ZipFile, part: str, done: int, indexes: list[int], 
             if started:
                 if block is None:
                     block = _BlockBook(root[0], _header_row(done, indexes), common, date1904)
-                block.write(memoryview(data)[rows_start:rows_end])
+                rows_xml = memoryview(data)[rows_start:rows_end]
+                block.write(_mark_shared_cells(rows_xml) if mark_shared else rows_xml)
             if last:
                 tail.after_data = data[end:] + handle.read() if end >= 0 else b""
                 if block is not None:
@@ -375,8 +455,9 @@ class _BlockBook:
         return self.out.getvalue()
 
 
-def _read_block(book: bytes, count: int | None, indexes: list[int], convert: Callable = as_is) -> dict:
-    """The ``count`` rows under a block's made-up header row (None: to the last cell), the given columns."""
+def _read_block(book: bytes, count: int | None, indexes: list[int], convert: Callable = as_is, table=None) -> dict:
+    """The ``count`` rows under a block's made-up header row (None: to the last cell), the given columns; with
+    ``table``, the block's shared strings are marked indexes into it (``_mark_shared_cells``)."""
     import fastexcel
     import pyarrow as pa
 
@@ -389,7 +470,7 @@ def _read_block(book: bytes, count: int | None, indexes: list[int], convert: Cal
         array = batch.column(_block_column(index))
         if count is not None and len(array) < count:  # blank rows at the end of the block
             array = pa.concat_arrays([array, pa.nulls(count - len(array), array.type)])
-        out[index] = convert(array)
+        out[index] = convert(_resolve_shared(array, table) if table is not None else array)
     return out
 
 

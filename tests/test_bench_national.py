@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from bench import national
@@ -75,6 +76,36 @@ def test_the_earlier_export_holds_the_same_detainers(built):
     lift = national.COLUMN_ORDER.index("Detainer Lift Reason")
     differ = sum(a[lift] != b[lift] for a, b in zip(earlier[7:], main[7:7 + n]))
     assert differ >= manifest["earlier_export"]["outcomes_recorded_differently"] > 0
+
+
+def test_the_shared_strings_copy_holds_the_same_cells_and_gives_the_same_dataset(built, tmp_path):
+    """bench/run.py's shared-strings rows read a copy of the main file with its text in xl/sharedStrings.xml, as
+    ICE's exports are: every cell the same for calamine, every figure the same for the project."""
+    import zipfile
+
+    import python_calamine
+
+    folder, _ = built
+    copy = national.shared_strings_variant(folder)
+    with zipfile.ZipFile(copy) as archive:
+        assert "xl/sharedStrings.xml" in archive.namelist()
+        assert b"inlineStr" not in archive.read("xl/worksheets/sheet1.xml")
+
+    def rows(path):
+        return python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+
+    assert rows(copy) == rows(folder / "inputs" / national.MAIN_FILE)
+    datasets = []
+    for name, workbook in (("inline", folder / "inputs" / national.MAIN_FILE), ("shared", copy)):
+        inputs = tmp_path / name
+        inputs.mkdir()
+        shutil.copy(workbook, inputs / national.MAIN_FILE)
+        shutil.copy(folder / "inputs" / "charges.csv", inputs / "charges.csv")
+        datasets.append(load_inputs(inputs))
+    inline, shared = datasets
+    pd.testing.assert_frame_equal(inline.detainers, shared.detainers)
+    pd.testing.assert_frame_equal(inline.charges, shared.charges)
+    assert inline.problems == shared.problems
 
 
 def test_a_benchmark_run_keeps_the_hand_written_part_of_the_document(monkeypatch):

@@ -177,3 +177,78 @@ def test_the_formula_test_finds_every_formula_tag_and_no_font_tag():
         assert FORMULA_START.search(b'<c r="B2"><v>1</v></c><c r="B3">' + tag + b"</c>"), tag
     for text in (b'<rPr><rFont val="Calibri"/><family val="2"/></rPr>', b"<font><sz/></font>", b"<v>f</v>"):
         assert FORMULA_START.search(text) is None, text
+
+
+def _shared_strings_export(path, texts, formula_result=None) -> None:
+    """An ICE-layout export written as Excel and ICE's tools write text: into the shared-strings table."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                              "strings_to_urls": False})
+    sheet = workbook.add_worksheet("Detainers")
+    when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    sheet.write_string(0, 0, "ICE detainers")
+    header = ["Detainer Prepare Date", "Unique Identifier", "Detention Facility", "Detention Facility Code",
+              "Facility State", "Detainer Lift Reason", "Detainer Lift Date", "Citizenship Country",
+              "Detainer Prepared Criminality", "Birth Country"]
+    for c, name in enumerate(header):
+        sheet.write_string(6, c, name)
+    reasons = ["Detainer Declined by LEA", "Booked into Detention", None, "Case Closed"]
+    for n in range(SYNTHETIC_ROWS):
+        r, issued, reason = 7 + n, dt.datetime(2017, 1, 2, 8) + dt.timedelta(hours=n), reasons[n % 4]
+        sheet.write_datetime(r, 0, issued, when)
+        sheet.write_string(r, 1, f"S{n:06d}")
+        sheet.write_string(r, 2, texts[n % len(texts)])
+        sheet.write_string(r, 3, "LEHIGPA")
+        sheet.write_string(r, 4, "PA")
+        if reason:
+            sheet.write_string(r, 5, reason)
+            sheet.write_datetime(r, 6, issued + dt.timedelta(days=2), when)
+        for c, text in ((7, "MEXICO"), (8, "1 Convicted Criminal"), (9, "MEXICO")):
+            sheet.write_string(r, c, text)
+    if formula_result is not None:  # a formula's text result is in the sheet itself, not in the table
+        sheet.write_formula(7 + SYNTHETIC_ROWS // 2, 10, '="x"', None, formula_result)
+    workbook.close()
+
+
+PLAIN_TEXTS = ["LEHIGH COUNTY JAIL (PENNSYLVANIA)", "A & B <County> \"Jail\"", "  spaced  ", "Ünïcode Jail"]
+
+
+@pytest.mark.parametrize("texts, formula_result, by_index", [
+    (PLAIN_TEXTS, None, True),
+    (PLAIN_TEXTS + ["Private \ue000 Use Jail"], None, True),  # the index mark in the table: looked up once
+    (PLAIN_TEXTS + ["Carriage\r\nReturn Jail"], None, False),  # written as _x000D_: calamine's own reading kept
+    (PLAIN_TEXTS, "\ue000 12", False),  # the index mark in the sheet: the blocks carry the table
+])
+def test_a_shared_strings_export_is_read_by_column_with_the_same_result(texts, formula_result, by_index, tmp_path,
+                                                                        monkeypatch):
+    """Blocks of a sheet whose text is in the shared-strings table carry each text's index, not the table (a
+    national table is 25 MB, parsed again for every block), and the texts are looked up when the columns come
+    back; a table or sheet that index cannot be trusted with is read with the table in every block. Both give
+    what a whole read gives, cell for cell."""
+    import io
+    import zipfile
+
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    _shared_strings_export(folder / "export.xlsx", texts, formula_result)
+    with zipfile.ZipFile(folder / "export.xlsx") as archive:
+        assert "xl/sharedStrings.xml" in archive.namelist()
+    carried = []
+    real_block = xlsx._read_block
+
+    def block(book, *args):
+        carried.append("xl/sharedStrings.xml" in zipfile.ZipFile(io.BytesIO(book)).namelist())
+        return real_block(book, *args)
+
+    monkeypatch.setattr(xlsx, "_read_block", block)
+    whole, by_column = _both(folder, monkeypatch, 20_000)
+    assert len(carried) > 10
+    if by_index:
+        assert not any(carried)
+    else:  # (the mark is found half-way: blocks read until then are read again, with the table)
+        assert carried[-1] and sum(carried) > 10
+    _assert_same(whole, by_column)
+    facilities = set(by_column.used("detainers")["facility"])
+    assert len(facilities) == len(texts) and {"A & B <County> \"Jail\"", "Ünïcode Jail"} <= facilities
+    assert len(by_column.used("detainers")) == SYNTHETIC_ROWS
