@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -92,10 +93,15 @@ class Dataset:
 
 
 def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Settings | None = None,
-                today: dt.date | None = None, cache_dir: Path | None = None) -> Dataset:
+                today: dt.date | None = None, cache_dir: Path | None = None,
+                deferred_cache_writes: list | None = None) -> Dataset:
     """Read, check and join every file in inputs_dir. ``today`` (default: today in the settings' time zone)
     is the day of the run: no record may be dated after it. With ``cache_dir``, a file read before with the
-    same layouts, settings and software is taken from the cache (``reports.cache``) instead of being read."""
+    same layouts, settings and software is taken from the cache (``reports.cache``) instead of being read, and
+    so are the record frames derived from the same record files on the same day. Given a list,
+    ``deferred_cache_writes`` receives the storing of newly derived record frames (a call, about a second for a
+    national set) for the caller to make when the process would otherwise wait: a publishing run makes it while
+    its PDF renders."""
     counties = counties or load_counties()
     settings = settings or DEFAULTS
     today = today or settings.today()
@@ -138,7 +144,11 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
     if records is None:
         records = derive_records([s for s in sheets if s.table.kind != "policies"], label, counties, today, cache)
         if material:
-            cache.store_bundle("records", material, *records.to_bundle())
+            store = functools.partial(cache.store_bundle, "records", material, *records.to_bundle())
+            if deferred_cache_writes is None:
+                store()
+            else:
+                deferred_cache_writes.append(store)
     policy_sheets, late = [], []
     for sheet in (s for s in sheets if s.table.kind == "policies"):
         sheet, sheet_late = validate.future_date_problems(sheet, today)

@@ -243,12 +243,22 @@ def _read_and_publish(options: RunOptions, settings: Settings, progress, tree: T
     progress("Reading inputs")
     # the sample is data as of the day it was made: a clock set earlier must not make its dates "future"
     today = max(options.now.date(), SAMPLE_CREATED.date()) if sample else options.now.date()
-    dataset = load_inputs(inputs, settings=settings, today=today, cache_dir=options.cache_dir)
+    cache_writes: list = []
+    dataset = load_inputs(inputs, settings=settings, today=today, cache_dir=options.cache_dir,
+                          deferred_cache_writes=cache_writes)
     if not sample and settings.links_to_example_site:
         dataset.problems.append(Problem("W501", str(options.settings.name), message=(
             f"the report links to {settings.public_base_url}; set public_base_url to where outputs/ is served")))
+
+    def staff_reports_and_cache():
+        try:
+            return write_staff_reports(dataset, options.staff, options.now)
+        finally:  # the cache is kept whatever happens next (an entry that cannot be stored is simply not kept)
+            while cache_writes:
+                cache_writes.pop(0)()
+
     # written once, whatever happens next; when an edition is built, while its PDF renders on the other core
-    staff_reports = _Once(lambda: write_staff_reports(dataset, options.staff, options.now))
+    staff_reports = _Once(staff_reports_and_cache)
     try:
         return _publish_checked(options, settings, progress, tree, sample, fingerprint, pdf_worker, dataset,
                                 staff_reports)

@@ -241,3 +241,38 @@ def test_a_cache_entry_damaged_during_a_run_stops_it_with_one_line_and_is_remove
         _load(inputs, tmp_path / "cache")
     assert not damaged.parent.exists()
     _same(_load(inputs, tmp_path / "cache"), _load(inputs, None))  # the next run reads that file again
+
+
+def test_a_publishing_run_stores_the_record_frames_while_its_pdf_renders_and_even_when_it_fails(
+        tmp_path, derivations, monkeypatch):
+    """A publishing run stores newly derived record frames after reading (with the staff reports, while the
+    edition's PDF renders), so the next run, here with one new policies file, derives nothing; a run that fails
+    after reading still stores them."""
+    from reports import run
+    from reports.options import RunOptions
+    from reports.run import run_job
+
+    inputs = tmp_path / "inputs"
+    shutil.copytree(FIXTURES / "ice_export", inputs)
+    (tmp_path / "settings.toml").write_text('public_base_url = "https://stats.example.gov/detainers/"\n')
+
+    def options(name):
+        return RunOptions(inputs=inputs, outputs=tmp_path / name, staff=tmp_path / "staff", cache=tmp_path / "cache",
+                          settings=tmp_path / "settings.toml", now=dt.datetime(2017, 3, 20, 12, tzinfo=dt.timezone.utc))
+
+    first = run_job(options("out"))
+    assert first.exit_code == 0 and first.published and len(derivations) == 1
+    (inputs / "policies.csv").write_text(POLICY_WITH_AN_ID, encoding="utf-8")
+    second = run_job(options("out"))
+    assert second.exit_code == 0 and len(derivations) == 1
+    assert list(second.dataset.policies["criteria"]) == ["Honored for CHD-2 only"]  # (no such ID in these files)
+
+    shutil.rmtree(tmp_path / "cache")
+
+    def broken(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(run, "write_staff_reports", broken)
+    with pytest.raises(Exception, match="space"):
+        run_job(options("out-failed"))
+    assert len(derivations) == 2 and list((tmp_path / "cache").glob("records-*"))
