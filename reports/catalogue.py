@@ -16,8 +16,9 @@ from .countypages import write_county_pages
 ATOM = "http://www.w3.org/2005/Atom"
 
 
-def catalogue(outputs_dir: Path) -> list[dict]:
-    """Every archived week, newest first, each with its revisions (newest first)."""
+def catalogue(outputs_dir: Path, current_json: dict | None = None) -> list[dict]:
+    """Every archived week, newest first, each with its revisions (newest first). Given a dict,
+    ``current_json`` receives each week's current report.json by week name (read here anyway)."""
     weeks = []
     for name in sorted(archived_weeks(outputs_dir), reverse=True):
         revs = published_revisions(outputs_dir, name)
@@ -33,19 +34,24 @@ def catalogue(outputs_dir: Path) -> list[dict]:
                 "issued": meta["totals"]["issued"], "declined": meta["totals"]["declined"],
                 "period": meta["period"], "changes": len(meta.get("revision_changes", [])),
             })
+            if current_json is not None and rev is revs[-1]:
+                current_json[name] = meta
         weeks.append({"name": name, "current": entries[0], "earlier": entries[1:]})
     if any(not w["current"]["sample"] for w in weeks):
         weeks = [w for w in weeks if not w["current"]["sample"]]  # sample editions never sit beside real ones
     return weeks
 
 
-def current_editions(outputs_dir: Path, weeks: list[dict]) -> list[dict]:
-    """The current edition of each catalogued week with its full report.json (for the county pages)."""
+def current_editions(outputs_dir: Path, weeks: list[dict], current_json: dict | None = None) -> list[dict]:
+    """The current edition of each catalogued week with its full report.json (for the county pages), taken from
+    ``current_json`` where ``catalogue`` kept it (a national archive: 60 MB of JSON not parsed twice)."""
     editions = []
     for week in weeks:
-        current = published_revisions(outputs_dir, week["name"])[-1]
-        editions.append({"name": week["name"], "path": current.path, "revision": current.number,
-                         "json": current.report_json()})
+        current = week["current"]
+        json_of = (current_json or {}).get(week["name"])
+        editions.append({"name": week["name"], "path": current["path"], "revision": current["revision"],
+                         "json": json_of if json_of is not None else
+                         published_revisions(outputs_dir, week["name"])[-1].report_json()})
     return editions
 
 
@@ -53,9 +59,10 @@ def write_index_and_feed(outputs_dir: Path, title: str, agency: str, public_base
     """Bring index.html, feed.xml and latest in line with the archive; returns what had to change."""
     from .render import environment
 
-    weeks = catalogue(outputs_dir)
-    counties = write_county_pages(outputs_dir, current_editions(outputs_dir, weeks), title=title, agency=agency,
-                                  sample=any(w["current"]["sample"] for w in weeks))
+    current_json: dict = {}
+    weeks = catalogue(outputs_dir, current_json)
+    counties = write_county_pages(outputs_dir, current_editions(outputs_dir, weeks, current_json), title=title,
+                                  agency=agency, sample=any(w["current"]["sample"] for w in weeks))
     html = environment().get_template("index.html.j2").render(
         title=title, agency=agency, weeks=weeks, sample=any(w["current"]["sample"] for w in weeks))
     changed = [name for name, text in (("index.html", html),
