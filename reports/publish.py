@@ -116,23 +116,28 @@ def revision_url(public_base_url: str, week_name: str, revision: int) -> str:
 
 
 class PdfWorker:
-    """WeasyPrint in a process of its own, so that a single edition's print HTML and PDF (most of its rendering
-    time) are drawn on the second core while this process writes the page and the downloads. Started at the
-    beginning of a run, before the inputs are read, so that its start-up (Python, WeasyPrint, matplotlib, the
-    template and the print map outlines: ``render.prepare_print_rendering``) is paid meanwhile. If the worker
-    dies (out of memory, killed), ``build_publication`` renders the PDF in this process instead."""
+    """WeasyPrint in a process of its own, so that a single edition's page, print HTML and PDF (most of its
+    rendering time) are drawn on the second core while this process writes the downloads, the staff reports and
+    the cache. Started at the beginning of a run, before the inputs are read, so that its start-up (Python,
+    WeasyPrint, matplotlib, the template and the map outlines: ``render.prepare_print_rendering``) is paid
+    meanwhile. ``draws_page`` says whether it draws the page too: worth it when this process has other work
+    while the PDF renders (storing newly derived record frames, about 2 s nationally); otherwise this process
+    draws the page meanwhile. If the worker dies (out of memory, killed), ``build_publication`` renders what it
+    was drawing in this process instead."""
 
     def __init__(self):
         self._executor = spawned_pool(1)
         self._executor.submit(prepare_print_rendering)
+        self.draws_page = True
 
     def submit(self, function, *args):
         """A future of ``function(*args)`` run in the worker process."""
         return self._executor.submit(function, *args)
 
     def render(self, report: Report, link_base: str):
-        """A future whose ``result()`` is ``render_print_edition(report, link_base)``, or raises what it raised."""
-        return self.submit(render_print_edition, report, link_base)
+        """A future whose ``result()`` is ``render_documents(report, link_base, self.draws_page)``, or raises
+        what it raised."""
+        return self.submit(render_documents, report, link_base, self.draws_page)
 
     def close(self) -> None:
         """Stop the process, whatever it is doing: a run that failed does not wait for its PDF."""
@@ -142,6 +147,14 @@ class PdfWorker:
 def render_print_edition(report: Report, link_base: str, charts: dict | None = None) -> bytes:
     """The edition's PDF: its print HTML (links to ``link_base``) drawn by WeasyPrint."""
     return render_pdf(render_html(report, link_base=link_base, for_pdf=True, charts=charts), report.published)
+
+
+def render_documents(report: Report, link_base: str, with_page: bool = True) -> tuple[str | None, bytes]:
+    """The edition's page (report.html; None unless ``with_page``) and its PDF (links to ``link_base``), the
+    trend charts drawn once for both."""
+    charts: dict = {}
+    page = render_html(report, charts=charts) if with_page else None
+    return page, render_print_edition(report, link_base, charts)
 
 
 def spawned_pool(workers: int, initializer=None, *initargs):
@@ -208,8 +221,8 @@ def raise_if_launch_failed(exc: ValueError) -> None:
         raise BrokenProcessPool(f"a worker process ended while the pool was starting ({exc})") from exc
 
 
-def _pdf_from_worker(pending) -> bytes | None:
-    """The worker's PDF; None when the worker process died (killed, out of memory): rendered here instead."""
+def _from_worker(pending):
+    """The worker's result; None when the worker process died (killed, out of memory): rendered here instead."""
     from concurrent.futures.process import BrokenProcessPool
 
     try:
@@ -222,14 +235,14 @@ def build_publication(report: Report, folder: Path, public_base_url: str, manife
                       pdf_worker: PdfWorker | None = None, meanwhile: Callable[[], object] | None = None
                       ) -> list[Path]:
     """Write every file of one revision into ``folder`` (which must not exist); the manifest last. With a
-    ``pdf_worker``, the PDF is rendered there while the other files are written, and ``meanwhile`` called
-    (it is called before the PDF is rendered here)."""
+    ``pdf_worker``, the PDF (and the page, if it ``draws_page``) is rendered there while the other files are
+    written, and ``meanwhile`` called (it is called before the PDF is rendered here)."""
     folder.mkdir(parents=True, exist_ok=False)
     faults.fail_point(f"render:{report.week.name}")
     pdf_base = revision_url(public_base_url, report.week.name, report.revision_number)
-    pending_pdf = pdf_worker.render(report, pdf_base) if pdf_worker else None
-    charts: dict = {}  # in this process, the trend chart is drawn once for the page and the PDF
-    (folder / "report.html").write_text(render_html(report, charts=charts), encoding="utf-8")
+    pending = pdf_worker.render(report, pdf_base) if pdf_worker else None
+    charts: dict = {}  # in this process, the trend charts are drawn once for the page and the PDF
+    page = None if pending is not None and pdf_worker.draws_page else render_html(report, charts=charts)
     (folder / "report.json").write_text(json.dumps(report_json(report), indent=2, ensure_ascii=False) + "\n",
                                         encoding="utf-8")
     tables = download_tables(report)
@@ -238,9 +251,13 @@ def build_publication(report: Report, folder: Path, public_base_url: str, manife
     write_xlsx(tables, folder / "tables.xlsx", report)
     if meanwhile:
         meanwhile()
-    pdf = _pdf_from_worker(pending_pdf) if pending_pdf else None
-    if pdf is None:
+    drawn = _from_worker(pending) if pending else None
+    if drawn is None:  # no worker, or it died: what it was drawing is drawn here
+        page = page if page is not None else render_html(report, charts=charts)
         pdf = render_print_edition(report, pdf_base, charts)
+    else:
+        page, pdf = page if page is not None else drawn[0], drawn[1]
+    (folder / "report.html").write_text(page, encoding="utf-8")
     (folder / "report.pdf").write_bytes(pdf)
     expected = {name for name, _ in downloads_for(report)} | {"report.html", "report.pdf"}
     written = {p.name for p in folder.iterdir()}

@@ -246,6 +246,8 @@ def _read_and_publish(options: RunOptions, settings: Settings, progress, tree: T
     cache_writes: list = []
     dataset = load_inputs(inputs, settings=settings, today=today, cache_dir=options.cache_dir,
                           deferred_cache_writes=cache_writes)
+    if pdf_worker:  # this process stores the new record frames while the PDF renders: the worker draws the page
+        pdf_worker.draws_page = bool(cache_writes)
     if not sample and settings.links_to_example_site:
         dataset.problems.append(Problem("W501", str(options.settings.name), message=(
             f"the report links to {settings.public_base_url}; set public_base_url to where outputs/ is served")))

@@ -3,6 +3,7 @@ named. In-process runs with a frozen clock; the kill and signal tests run genera
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import errno
 import io
@@ -475,23 +476,56 @@ class _RecordingPdfWorker:
     """A PDF worker that says when its PDF was asked for and when the run waited for it."""
 
     def __init__(self, events: list):
-        self.events = events
+        self.events, self.draws_page = events, True
 
     def render(self, report, link_base):
         from concurrent.futures import Future
 
-        events, pdf = self.events, publish.render_print_edition(report, link_base)
+        events, documents = self.events, publish.render_documents(report, link_base, self.draws_page)
         events.append("PDF sent to the worker")
 
         class Pending(Future):
             def result(self, timeout=None):
                 events.append("run waits for the PDF")
-                return pdf
+                return documents
 
         return Pending()
 
     def close(self):
         pass
+
+
+def test_the_pdf_worker_draws_the_page_too_when_this_process_stores_new_record_frames(tmp_path, monkeypatch):
+    """A run that derived the record frames stores them while the PDF renders, so the PDF worker draws the page
+    as well; a run that took them from the cache draws the page itself meanwhile. The page is the same."""
+    base = make_base(tmp_path)
+    monkeypatch.setattr(run_module, "RENDER_WORKERS", 2)
+    asked, drawn = [], []
+
+    class Worker(_RecordingPdfWorker):
+        drawing = False
+
+        def render(self, report, link_base):
+            asked.append(self.draws_page)
+            Worker.drawing = True
+            try:
+                return super().render(report, link_base)
+            finally:
+                Worker.drawing = False
+
+    monkeypatch.setattr(publish, "PdfWorker", lambda: Worker([]))
+    real = publish.render_html
+    monkeypatch.setattr(publish, "render_html", lambda report, **kw: drawn.append(
+        ("worker" if Worker.drawing else "run", "print" if kw.get("for_pdf") else "page")) or real(report, **kw))
+    week = dt.date(2017, 2, 1)
+    assert run_job(options(base, week=week)).exit_code == 0
+    assert asked == [True] and drawn == [("worker", "page"), ("worker", "print")]
+    page = (base / "out" / "2017-02-03" / "report.html").read_text(encoding="utf-8")
+    drawn.clear()
+    again = run_job(dataclasses.replace(options(base, week=week), outputs=base / "out-again"))  # the same cache
+    assert again.exit_code == 0
+    assert asked == [True, False] and drawn == [("worker", "print"), ("run", "page")]
+    assert (base / "out-again" / "2017-02-03" / "report.html").read_text(encoding="utf-8") == page
 
 
 def test_staff_reports_are_written_while_the_pdf_renders(tmp_path, monkeypatch):
@@ -540,6 +574,6 @@ def test_a_pdf_the_worker_process_cannot_render_cleanly_fails_the_run_as_in_this
                                 '<html><body><img src="missing.png" alt="x"><p>text</p></body></html>',
                                 dt.date(2017, 2, 3))
         with pytest.raises(RenderError, match="missing.png"):
-            publish._pdf_from_worker(pending)
+            publish._from_worker(pending)
     finally:
         worker.close()

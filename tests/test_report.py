@@ -349,8 +349,8 @@ def test_report_pdf_bytes_are_reproducible(published_pdf, tmp_path):
 @pytest.mark.slow  # a spawned process that imports WeasyPrint and matplotlib
 @pytest.mark.real_render
 def test_the_pdf_worker_process_draws_the_same_pdf_from_the_report(published_pdf):
-    """A single edition's print HTML and PDF are drawn in the worker process, from the report sent to it: the
-    bytes are those of the PDF drawn in this process."""
+    """A single edition's page, print HTML and PDF are drawn in the worker process, from the report sent to it:
+    the bytes are those of the page and the PDF drawn in this process."""
     from reports import publish
     from reports.load import load_inputs
     from reports.reference import load_counties
@@ -362,10 +362,11 @@ def test_the_pdf_worker_process_draws_the_same_pdf_from_the_report(published_pdf
                           load_counties(), sample=False, published=NOW.date())
     worker = publish.PdfWorker()
     try:
-        pdf = worker.render(report, "https://example.org/detainer-reports/archive/2017-02-03/r1/").result()
+        page, pdf = worker.render(report, "https://example.org/detainer-reports/archive/2017-02-03/r1/").result()
     finally:
         worker.close()
     assert pdf == (published_pdf["folder"] / "report.pdf").read_bytes()
+    assert page == (published_pdf["folder"] / "report.html").read_text(encoding="utf-8")
 
 
 def test_caveats_name_their_numbers(published):
