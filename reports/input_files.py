@@ -1,6 +1,7 @@
 """The inputs folder's files: which are read, each read whole and unchanged, by the reader of its format."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from os import scandir
@@ -99,9 +100,10 @@ def pause(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def read_inputs(inputs_dir: Path, paths: list[Path], check_file, cache=None) -> list:
+def read_inputs(inputs_dir: Path, paths: list[Path], check_file, cache=None, store_later: list | None = None) -> list:
     """Check every file (``check_file(path, rel, digest or None) -> cache.FileResult``), or take its result
-    from the cache;
+    from the cache, where a newly read one is stored (or, given ``store_later``, a call storing it is appended
+    there for the caller to make when it would otherwise wait);
     a file that changes while it is looked at is still being copied: E105, and nothing of it.
 
     Each file's size and modification time are taken before and after it is read (or hashed, for the cache);
@@ -144,7 +146,10 @@ def read_inputs(inputs_dir: Path, paths: list[Path], check_file, cache=None) -> 
             results.append(_file_problem(rel, _still_copying(rel, before, after)))
             continue
         if fresh and cache is not None:
-            cache.store(result)
+            if store_later is None:
+                cache.store(result)
+            else:
+                store_later.append(functools.partial(cache.store, result))
         results.append(result)
     return results
 

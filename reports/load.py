@@ -99,9 +99,9 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
     is the day of the run: no record may be dated after it. With ``cache_dir``, a file read before with the
     same layouts, settings and software is taken from the cache (``reports.cache``) instead of being read, and
     so are the record frames derived from the same record files on the same day. Given a list,
-    ``deferred_cache_writes`` receives the storing of newly derived record frames (a call, about a second for a
-    national set) for the caller to make when the process would otherwise wait: a publishing run makes it while
-    its PDF renders."""
+    ``deferred_cache_writes`` receives the storing of newly read files and newly derived record frames (calls,
+    about 3 s for a national set) for the caller to make when the process would otherwise wait: a publishing run
+    makes them while its PDF renders."""
     counties = counties or load_counties()
     settings = settings or DEFAULTS
     today = today or settings.today()
@@ -114,7 +114,7 @@ def load_inputs(inputs_dir: Path, counties: Counties | None = None, settings: Se
     def check(path: Path, rel: str, digest: str | None) -> FileResult:
         return check_file(path, rel, digest, inputs_dir, layouts, counties, rules, settings.max_input_bytes)
 
-    results = input_files.read_inputs(inputs_dir, paths, check, cache)
+    results = input_files.read_inputs(inputs_dir, paths, check, cache, deferred_cache_writes)
     cache.save_index()
     cache.prune()
     sheets, tables, sheet_rows, excluded_rows, digests = [], {}, [], [], {}

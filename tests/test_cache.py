@@ -244,10 +244,10 @@ def test_a_cache_entry_damaged_during_a_run_stops_it_with_one_line_and_is_remove
 
 
 def test_a_publishing_run_stores_the_record_frames_while_its_pdf_renders_and_even_when_it_fails(
-        tmp_path, derivations, monkeypatch):
-    """A publishing run stores newly derived record frames after reading (with the staff reports, while the
-    edition's PDF renders), so the next run, here with one new policies file, derives nothing; a run that fails
-    after reading still stores them."""
+        tmp_path, derivations, reads, monkeypatch):
+    """A publishing run stores the files it read and the record frames it derived after reading (with the
+    staff reports, while the edition's PDF renders), so the next run, here with one new policies file, reads
+    that file alone and derives nothing; a run that fails after reading still stores them."""
     from reports import run
     from reports.options import RunOptions
     from reports.run import run_job
@@ -262,9 +262,11 @@ def test_a_publishing_run_stores_the_record_frames_while_its_pdf_renders_and_eve
 
     first = run_job(options("out"))
     assert first.exit_code == 0 and first.published and len(derivations) == 1
+    read_first = list(reads)
     (inputs / "policies.csv").write_text(POLICY_WITH_AN_ID, encoding="utf-8")
     second = run_job(options("out"))
     assert second.exit_code == 0 and len(derivations) == 1
+    assert read_first and reads[len(read_first):] == ["policies.csv"]
     assert list(second.dataset.policies["criteria"]) == ["Honored for CHD-2 only"]  # (no such ID in these files)
 
     shutil.rmtree(tmp_path / "cache")
@@ -276,3 +278,6 @@ def test_a_publishing_run_stores_the_record_frames_while_its_pdf_renders_and_eve
     with pytest.raises(Exception, match="space"):
         run_job(options("out-failed"))
     assert len(derivations) == 2 and list((tmp_path / "cache").glob("records-*"))
+    stored = [p for p in (tmp_path / "cache").iterdir() if p.is_dir() and (p / "result.json").is_file()]
+    read_by_the_failed_run = set(reads[len(read_first) + 1:])
+    assert len(stored) == len(read_by_the_failed_run) == 2  # the export and the policies
