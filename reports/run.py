@@ -27,7 +27,7 @@ from .exceptions import (EXIT_INPUT_ERRORS, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, 
                          Interrupted, ReportsError, UsageError)
 from .options import RunOptions
 from .period import Week, latest_complete_week, week_containing, weeks_with_data
-from .load import Dataset, load_inputs
+from .load import Dataset, RecordFramesStore, load_inputs
 from .staff_reports import write_staff_reports
 from .publish import (PdfWorker, StagedEdition, archived_content, discard, public_content, stage_editions,
                       start_pdf_worker, switch)
@@ -244,10 +244,19 @@ def _read_and_publish(options: RunOptions, settings: Settings, progress, tree: T
     # the sample is data as of the day it was made: a clock set earlier must not make its dates "future"
     today = max(options.now.date(), SAMPLE_CREATED.date()) if sample else options.now.date()
     cache_writes: list = []
-    dataset = load_inputs(inputs, settings=settings, today=today, cache_dir=options.cache_dir,
-                          deferred_cache_writes=cache_writes)
-    if pdf_worker:  # this process stores the new record frames while the PDF renders: the worker draws the page
-        pdf_worker.draws_page = bool(cache_writes)
+
+    def store_cache():  # an entry that cannot be stored is simply not kept
+        while cache_writes:
+            cache_writes.pop(0)()
+
+    try:
+        dataset = load_inputs(inputs, settings=settings, today=today, cache_dir=options.cache_dir,
+                              deferred_cache_writes=cache_writes)
+    except BaseException:  # the files read before the failure are kept for the next run
+        store_cache()
+        raise
+    if pdf_worker:  # this process stores new record frames while the PDF renders: the worker draws the page
+        pdf_worker.draws_page = any(isinstance(write, RecordFramesStore) for write in cache_writes)
     if not sample and settings.links_to_example_site:
         dataset.problems.append(Problem("W501", str(options.settings.name), message=(
             f"the report links to {settings.public_base_url}; set public_base_url to where outputs/ is served")))
@@ -255,9 +264,8 @@ def _read_and_publish(options: RunOptions, settings: Settings, progress, tree: T
     def staff_reports_and_cache():
         try:
             return write_staff_reports(dataset, options.staff, options.now)
-        finally:  # the cache is kept whatever happens next (an entry that cannot be stored is simply not kept)
-            while cache_writes:
-                cache_writes.pop(0)()
+        finally:  # the cache is kept whatever happens next
+            store_cache()
 
     # written once, whatever happens next; when an edition is built, while its PDF renders on the other core
     staff_reports = _Once(staff_reports_and_cache)

@@ -247,7 +247,8 @@ def test_a_publishing_run_stores_the_record_frames_while_its_pdf_renders_and_eve
         tmp_path, derivations, reads, monkeypatch):
     """A publishing run stores the files it read and the record frames it derived after reading (with the
     staff reports, while the edition's PDF renders), so the next run, here with one new policies file, reads
-    that file alone and derives nothing; a run that fails after reading still stores them."""
+    that file alone and derives nothing; a run that fails after reading, or while deriving, still stores what
+    it read and derived."""
     from reports import run
     from reports.options import RunOptions
     from reports.run import run_job
@@ -281,3 +282,14 @@ def test_a_publishing_run_stores_the_record_frames_while_its_pdf_renders_and_eve
     stored = [p for p in (tmp_path / "cache").iterdir() if p.is_dir() and (p / "result.json").is_file()]
     read_by_the_failed_run = set(reads[len(read_first) + 1:])
     assert len(stored) == len(read_by_the_failed_run) == 2  # the export and the policies
+
+    shutil.rmtree(tmp_path / "cache")  # a run that fails while deriving still keeps the files it read
+    from reports import load
+
+    def failing(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(load, "derive_records", failing)
+    with pytest.raises(MemoryError):
+        run_job(options("out-failed-again"))
+    assert len([p for p in (tmp_path / "cache").iterdir() if (p / "result.json").is_file()]) == 2

@@ -497,7 +497,8 @@ class _RecordingPdfWorker:
 
 def test_the_pdf_worker_draws_the_page_too_when_this_process_stores_new_record_frames(tmp_path, monkeypatch):
     """A run that derived the record frames stores them while the PDF renders, so the PDF worker draws the page
-    as well; a run that took them from the cache draws the page itself meanwhile. The page is the same."""
+    as well; a run that took them from the cache (even one that read a new small file) draws the page itself
+    meanwhile. The page is the same."""
     base = make_base(tmp_path)
     monkeypatch.setattr(run_module, "RENDER_WORKERS", 2)
     asked, drawn = [], []
@@ -526,6 +527,14 @@ def test_the_pdf_worker_draws_the_page_too_when_this_process_stores_new_record_f
     assert again.exit_code == 0
     assert asked == [True, False] and drawn == [("worker", "print"), ("run", "page")]
     assert (base / "out-again" / "2017-02-03" / "report.html").read_text(encoding="utf-8") == page
+    # a new small file is read and stored, but the record frames still come from the cache
+    write_csv(base / "inputs" / "policies.csv", [["Jurisdiction", "State", "Date Enacted", "Policy", "Criteria"],
+                                                 ["Travis County", "TX", "2016-01-01", "Sheriff's policy",
+                                                  "Honored with a judicial warrant"]])
+    drawn.clear()
+    third = run_job(dataclasses.replace(options(base, week=week), outputs=base / "out-third"))
+    assert third.exit_code == 0, third.summary
+    assert asked == [True, False, False] and drawn == [("worker", "print"), ("run", "page")]
 
 
 def test_staff_reports_are_written_while_the_pdf_renders(tmp_path, monkeypatch):
