@@ -251,12 +251,12 @@ def build_publication(report: Report, folder: Path, public_base_url: str, manife
     write_xlsx(tables, folder / "tables.xlsx", report)
     if meanwhile:
         meanwhile()
-    drawn = _from_worker(pending) if pending else None
-    if drawn is None:  # no worker, or it died: what it was drawing is drawn here
-        page = page if page is not None else render_html(report, charts=charts)
+    # what the worker drew (None, None without a worker, or when it died: then drawn here)
+    page_drawn, pdf = (_from_worker(pending) if pending else None) or (None, None)
+    if page is None:
+        page = page_drawn if page_drawn is not None else render_html(report, charts=charts)
+    if pdf is None:
         pdf = render_print_edition(report, pdf_base, charts)
-    else:
-        page, pdf = page if page is not None else drawn[0], drawn[1]
     (folder / "report.html").write_text(page, encoding="utf-8")
     (folder / "report.pdf").write_bytes(pdf)
     expected = {name for name, _ in downloads_for(report)} | {"report.html", "report.pdf"}
