@@ -16,53 +16,41 @@ from .countypages import write_county_pages
 ATOM = "http://www.w3.org/2005/Atom"
 
 
-def catalogue(outputs_dir: Path, current_json: dict | None = None) -> list[dict]:
-    """Every archived week, newest first, each with its revisions (newest first). Given a dict,
-    ``current_json`` receives each week's current report.json by week name (read here anyway)."""
+def catalogue(outputs_dir: Path) -> list[dict]:
+    """Every archived week, newest first, each with its revisions (newest first) and its current revision's
+    report.json (``json``: read here anyway, and a national archive's 60 MB are not parsed twice)."""
     weeks = []
     for name in sorted(archived_weeks(outputs_dir), reverse=True):
         revs = published_revisions(outputs_dir, name)
         if not revs:
             continue
-        entries = []
-        for rev in reversed(revs):
-            meta = rev.report_json()
-            entries.append({
-                "revision": rev.number, "published": rev.published, "sample": meta["sample"], "path": rev.path,
-                "html_bytes": rev.manifest["files"]["report.html"]["bytes"],
-                "pdf_bytes": rev.manifest["files"]["report.pdf"]["bytes"],
-                "issued": meta["totals"]["issued"], "declined": meta["totals"]["declined"],
-                "period": meta["period"], "changes": len(meta.get("revision_changes", [])),
-            })
-            if current_json is not None and rev is revs[-1]:
-                current_json[name] = meta
-        weeks.append({"name": name, "current": entries[0], "earlier": entries[1:]})
+        read = [(rev, rev.report_json()) for rev in reversed(revs)]  # the current revision first
+        entries = [{
+            "revision": rev.number, "published": rev.published, "sample": meta["sample"], "path": rev.path,
+            "html_bytes": rev.manifest["files"]["report.html"]["bytes"],
+            "pdf_bytes": rev.manifest["files"]["report.pdf"]["bytes"],
+            "issued": meta["totals"]["issued"], "declined": meta["totals"]["declined"],
+            "period": meta["period"], "changes": len(meta.get("revision_changes", [])),
+        } for rev, meta in read]
+        weeks.append({"name": name, "current": entries[0], "earlier": entries[1:], "json": read[0][1]})
     if any(not w["current"]["sample"] for w in weeks):
         weeks = [w for w in weeks if not w["current"]["sample"]]  # sample editions never sit beside real ones
     return weeks
 
 
-def current_editions(outputs_dir: Path, weeks: list[dict], current_json: dict | None = None) -> list[dict]:
-    """The current edition of each catalogued week with its full report.json (for the county pages), taken from
-    ``current_json`` where ``catalogue`` kept it (a national archive: 60 MB of JSON not parsed twice)."""
-    editions = []
-    for week in weeks:
-        current = week["current"]
-        json_of = (current_json or {}).get(week["name"])
-        editions.append({"name": week["name"], "path": current["path"], "revision": current["revision"],
-                         "json": json_of if json_of is not None else
-                         published_revisions(outputs_dir, week["name"])[-1].report_json()})
-    return editions
+def current_editions(weeks: list[dict]) -> list[dict]:
+    """The current edition of each catalogued week with its full report.json (for the county pages)."""
+    return [{"name": week["name"], "path": week["current"]["path"], "revision": week["current"]["revision"],
+             "json": week["json"]} for week in weeks]
 
 
 def write_index_and_feed(outputs_dir: Path, title: str, agency: str, public_base_url: str) -> list[str]:
     """Bring index.html, feed.xml and latest in line with the archive; returns what had to change."""
     from .render import environment
 
-    current_json: dict = {}
-    weeks = catalogue(outputs_dir, current_json)
-    counties = write_county_pages(outputs_dir, current_editions(outputs_dir, weeks, current_json), title=title,
-                                  agency=agency, sample=any(w["current"]["sample"] for w in weeks))
+    weeks = catalogue(outputs_dir)
+    counties = write_county_pages(outputs_dir, current_editions(weeks), title=title, agency=agency,
+                                  sample=any(w["current"]["sample"] for w in weeks))
     html = environment().get_template("index.html.j2").render(
         title=title, agency=agency, weeks=weeks, sample=any(w["current"]["sample"] for w in weeks))
     changed = [name for name, text in (("index.html", html),
